@@ -1,0 +1,44 @@
+/* oneloop: iterators over streams produced on the loop thread.
+ *
+ * An iterator is a bounded channel: the producing job pushes items on the loop thread, any
+ * thread pulls them with ol_iter_next. When the channel is full the producer is paused (an HTTP
+ * transfer stops reading) and resumed on the loop thread once the consumer has made room.
+ * One consumer thread at a time.
+ */
+#ifndef ONELOOP_ITER_H
+#define ONELOOP_ITER_H
+
+#include "common.h"
+
+OL_BEGIN_DECL
+
+typedef struct ol_iter ol_iter;
+typedef struct ol_item ol_item;
+
+typedef enum ol_item_kind {
+    OL_ITEM_DATA = 1,     /* bytes (an HTTP body chunk) */
+    OL_ITEM_HEAD = 2      /* an HTTP response head: ol_item_object is an ol_response (no body) */
+} ol_item_kind;
+
+/* Next item: OL_OK with *item (the caller frees it with ol_item_free), OL_ITEROVER at the end,
+ * OL_ETIMEDOUT, the producer's failure status (the message via ol_iter_error_message), or
+ * OL_EDEADLK on the loop thread. */
+OL_EXTERN int ol_iter_next(ol_iter *iter, ol_item **item, int64_t timeout_ms);
+/* The failure message after ol_iter_next returned an error ("" otherwise). Valid until the
+ * iterator is closed. */
+OL_EXTERN const char *ol_iter_error_message(const ol_iter *iter);
+/* Stop and free: a producer still running is cancelled (an HTTP transfer aborted) and queued
+ * items are freed. Accepts NULL. Any thread but not concurrently with ol_iter_next. */
+OL_EXTERN void ol_iter_close(ol_iter *iter);
+/* Bytes queued and not yet pulled (for tests and monitoring). */
+OL_EXTERN size_t ol_iter_buffered(const ol_iter *iter);
+
+OL_EXTERN int ol_item_kind_get(const ol_item *item);
+OL_EXTERN const void *ol_item_data(const ol_item *item);
+OL_EXTERN size_t ol_item_size(const ol_item *item);
+OL_EXTERN void *ol_item_object(const ol_item *item);
+OL_EXTERN void ol_item_free(ol_item *item);
+
+OL_END_DECL
+
+#endif

@@ -1,0 +1,81 @@
+/* oneloop: the executor loop.
+ *
+ * A loop is one libuv event loop and the thread that runs it (the "loop thread"). Jobs are
+ * submitted to it from any thread; they run on the loop thread and settle futures that any
+ * thread may wait on. ol_loop_default() is the process-wide loop every binding shares.
+ */
+#ifndef ONELOOP_LOOP_H
+#define ONELOOP_LOOP_H
+
+#include "common.h"
+
+OL_BEGIN_DECL
+
+typedef struct ol_loop ol_loop;
+
+/* Flags for ol_loop_options.flags */
+#define OL_LOOP_NO_THREAD 1u  /* no thread of its own: the host drives it with ol_loop_run */
+
+#define OL_LOOP_OPTIONS_VERSION 1
+typedef struct ol_loop_options {
+    unsigned version;               /* OL_LOOP_OPTIONS_VERSION */
+    unsigned flags;                 /* OL_LOOP_* */
+    unsigned max_connections;       /* HTTP: total open connections, 0 = libcurl's default */
+    unsigned max_host_connections;  /* HTTP: connections per host, 0 = unlimited */
+} ol_loop_options;
+#define OL_LOOP_OPTIONS_INIT { OL_LOOP_OPTIONS_VERSION, 0u, 0u, 0u }
+
+/* Fill opts with defaults for the given version. OL_EINVAL for an unknown version. */
+OL_EXTERN int ol_loop_options_init(ol_loop_options *opts, unsigned version);
+
+/* The process-wide loop, started on first call (not at load time). Safe from any number of
+ * threads at once; every call returns the same loop. In a forked child the first call builds a
+ * fresh loop (the parent's is abandoned, never touched). Returns NULL only when the loop could
+ * not be started (out of memory, thread creation failed). Never release it. */
+OL_EXTERN ol_loop *ol_loop_default(void);
+
+/* A new, independent loop. opts may be NULL for defaults. Any thread.
+ * With OL_LOOP_NO_THREAD the loop has no thread: the host calls ol_loop_run from one thread of
+ * its own (that thread is then the loop thread), e.g. when its backend fd is readable. */
+OL_EXTERN int ol_loop_new(ol_loop **out, const ol_loop_options *opts);
+
+/* Stop accepting (later submits get OL_ECLOSED), let running jobs finish until timeout_ms
+ * (negative: no deadline), cancel what is left (futures settle OL_ECANCELED), join the thread
+ * and free the loop. Every future of the loop is settled when this returns. Any thread but the
+ * loop thread (OL_EDEADLK). For ol_loop_default() it shuts the process-wide loop down: later
+ * submits to it fail with OL_ECLOSED. Returns OL_OK, or OL_ETIMEDOUT if jobs had to be
+ * cancelled. A loop without thread must be shut down from the thread that drives it. */
+OL_EXTERN int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms);
+
+/* For OL_LOOP_NO_THREAD loops. */
+#define OL_RUN_DEFAULT 0  /* run until the loop is shut down */
+#define OL_RUN_ONCE 1     /* wait for and process one round of events */
+#define OL_RUN_NOWAIT 2   /* process what is ready, do not wait */
+/* Run the loop on the calling thread. Returns 1 while more work is pending, 0 when idle,
+ * or a negative status. Only ever from one thread. */
+OL_EXTERN int ol_loop_run(ol_loop *loop, int mode);
+/* A file descriptor that becomes readable when ol_loop_run has work (for the host's poller),
+ * and the time in ms until the next timer (-1: none). */
+OL_EXTERN int ol_loop_backend_fd(ol_loop *loop);
+OL_EXTERN int ol_loop_backend_timeout(ol_loop *loop);
+
+/* 1 when the calling thread is this loop's thread, else 0. Any thread. */
+OL_EXTERN int ol_loop_is_loop_thread(const ol_loop *loop);
+
+#define OL_LOOP_STATS_VERSION 1
+typedef struct ol_loop_stats {
+    unsigned version;       /* set by the caller: OL_LOOP_STATS_VERSION */
+    uint64_t submitted;     /* jobs accepted */
+    uint64_t completed;     /* futures settled OK */
+    uint64_t failed;        /* futures settled with an error other than cancellation */
+    uint64_t cancelled;     /* futures settled OL_ECANCELED */
+    uint64_t in_flight;     /* accepted and not settled */
+    uint64_t queue_depth;   /* submitted, not yet picked up by the loop thread */
+    uint64_t http_connections; /* HTTP connections opened so far (reuse keeps it low) */
+} ol_loop_stats;
+/* A snapshot of the counters. Any thread. */
+OL_EXTERN int ol_loop_stats_get(ol_loop *loop, ol_loop_stats *out);
+
+OL_END_DECL
+
+#endif

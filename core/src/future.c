@@ -1,0 +1,355 @@
+/* Futures: settle once, wait with a monotonic clock, callbacks, cancel. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A thread blocked in a wait: registered on every future it waits for. */
+typedef struct ol_waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool woken;
+} ol_waiter;
+
+typedef struct ol_waiter_link {
+    struct ol_waiter_link *next, *prev;
+    ol_waiter *waiter;
+} ol_waiter_link;
+
+typedef struct ol_callback {
+    struct ol_callback *next;
+    ol_future_cb cb;
+    void *user_data;
+} ol_callback;
+
+struct ol_future {
+    atomic_int refs;
+    atomic_int state; /* ol_future_state; written under mu, read lock-free */
+    pthread_mutex_t mu;
+    int status;
+    char *message;
+    void *value;
+    ol_free_fn value_free;
+    int64_t value_int;
+    ol_loop *loop;
+    ol_job *job;                 /* the running task; loop thread only */
+    ol_callback *cbs, *cbs_tail;
+    ol_waiter_link *waiters;
+};
+
+ol_future *ol__future_new(ol_loop *loop)
+{
+    ol_future *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    atomic_init(&f->refs, 1);
+    atomic_init(&f->state, OL_FUTURE_PENDING);
+    pthread_mutex_init(&f->mu, NULL);
+    f->status = OL_EPENDING;
+    f->loop = loop;
+    return f;
+}
+
+void ol_future_retain(ol_future *f)
+{
+    if (f) atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+}
+
+void ol_future_release(ol_future *f)
+{
+    if (!f) return;
+    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1) return;
+    /* Last reference: nobody else can see it. A pending future always has its job's
+     * reference, so here it is settled and has no waiters or callbacks left. */
+    if (f->value_free && f->value) f->value_free(f->value);
+    free(f->message);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+bool ol__future_pending(const ol_future *f)
+{
+    return atomic_load_explicit(&f->state, memory_order_acquire) == OL_FUTURE_PENDING;
+}
+
+void ol__future_set_job(ol_future *f, ol_job *job)
+{
+    pthread_mutex_lock(&f->mu);
+    f->job = job;
+    pthread_mutex_unlock(&f->mu);
+}
+
+ol_job *ol__future_job(ol_future *f)
+{
+    pthread_mutex_lock(&f->mu);
+    ol_job *job = f->job;
+    pthread_mutex_unlock(&f->mu);
+    return job;
+}
+
+ol_loop *ol__future_loop(const ol_future *f) { return f->loop; }
+void ol__future_forget_loop(ol_future *f) { f->loop = NULL; }
+
+static void wake_waiter(ol_waiter *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->woken = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_free,
+                       int64_t value_int, const char *message)
+{
+    pthread_mutex_lock(&f->mu);
+    if (atomic_load_explicit(&f->state, memory_order_relaxed) != OL_FUTURE_PENDING) {
+        pthread_mutex_unlock(&f->mu);
+        if (value && value_free) value_free(value);
+        return false;
+    }
+    int state = status == OL_OK ? OL_FUTURE_DONE
+              : status == OL_ECANCELED ? OL_FUTURE_CANCELLED : OL_FUTURE_FAILED;
+    f->status = status;
+    if (status == OL_OK) {
+        f->value = value;
+        f->value_free = value_free;
+        f->value_int = value_int;
+    } else {
+        if (value && value_free) value_free(value);
+        f->message = ol__strdup(message && *message ? message : ol_strerror(status));
+    }
+    ol_callback *cbs = f->cbs;
+    f->cbs = f->cbs_tail = NULL;
+    /* Keep the future alive while callbacks run: one may release the last user reference. */
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+    atomic_store_explicit(&f->state, state, memory_order_release);
+    for (ol_waiter_link *l = f->waiters; l; l = l->next) wake_waiter(l->waiter);
+    pthread_mutex_unlock(&f->mu);
+
+    if (f->loop) {
+        atomic_uint_fast64_t *counter = state == OL_FUTURE_DONE ? &f->loop->n_completed
+                                      : state == OL_FUTURE_CANCELLED ? &f->loop->n_cancelled
+                                      : &f->loop->n_failed;
+        atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+    }
+    while (cbs) {
+        ol_callback *next = cbs->next;
+        cbs->cb(f, cbs->user_data);
+        free(cbs);
+        cbs = next;
+    }
+    ol_future_release(f);
+    return true;
+}
+
+/* ---- waiting */
+
+static void deadline_from_now(struct timespec *ts, int64_t timeout_ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static int check_wait_args(ol_future *const *fs, size_t n)
+{
+    if (n && !fs) return OL_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (!fs[i]) return OL_EINVAL;
+        if (fs[i]->loop && fs[i]->loop->generation != atomic_load(&ol__fork_generation))
+            return OL_EFORKED;
+        if (ol__current_loop && fs[i]->loop == ol__current_loop) return OL_EDEADLK;
+    }
+    return OL_OK;
+}
+
+static bool any_settled(ol_future *const *fs, size_t n, size_t *index)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!ol__future_pending(fs[i])) {
+            if (index) *index = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Spin briefly before sleeping: a job that finishes within a few microseconds then costs no
+ * futex sleep and wake-up on either side. */
+#define OL_SPIN_ITERATIONS 0
+
+static int wait_any_blocking(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *index)
+{
+    for (int i = 0; i < OL_SPIN_ITERATIONS; i++)
+        if (any_settled(fs, n, index)) return OL_OK;
+    if (timeout_ms == 0) return OL_ETIMEDOUT;
+
+    ol_waiter w;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.cv, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&w.mu, NULL);
+    w.woken = false;
+
+    ol_waiter_link stack_links[4];
+    ol_waiter_link *links = n <= 4 ? stack_links : malloc(n * sizeof *links);
+    if (!links) return OL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        ol_future *f = fs[i];
+        links[i].waiter = &w;
+        links[i].prev = NULL;
+        pthread_mutex_lock(&f->mu);
+        links[i].next = f->waiters;
+        if (f->waiters) f->waiters->prev = &links[i];
+        f->waiters = &links[i];
+        pthread_mutex_unlock(&f->mu);
+    }
+
+    struct timespec deadline;
+    if (timeout_ms > 0) deadline_from_now(&deadline, timeout_ms);
+    int rc = OL_OK;
+    pthread_mutex_lock(&w.mu);
+    while (!any_settled(fs, n, index)) {
+        if (w.woken) w.woken = false; /* a settle we already saw, or a spurious wake */
+        if (timeout_ms < 0) {
+            pthread_cond_wait(&w.cv, &w.mu);
+        } else if (pthread_cond_timedwait(&w.cv, &w.mu, &deadline) == ETIMEDOUT) {
+            if (!any_settled(fs, n, index)) rc = OL_ETIMEDOUT;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&w.mu);
+
+    for (size_t i = 0; i < n; i++) {
+        ol_future *f = fs[i];
+        pthread_mutex_lock(&f->mu);
+        if (links[i].prev) links[i].prev->next = links[i].next;
+        else f->waiters = links[i].next;
+        if (links[i].next) links[i].next->prev = links[i].prev;
+        pthread_mutex_unlock(&f->mu);
+    }
+    if (links != stack_links) free(links);
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return rc;
+}
+
+int ol_future_wait(ol_future *f, int64_t timeout_ms)
+{
+    int rc = check_wait_args(&f, 1);
+    if (rc) return rc;
+    return wait_any_blocking(&f, 1, timeout_ms, NULL);
+}
+
+int ol_wait_any(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *index)
+{
+    int rc = check_wait_args(fs, n);
+    if (rc) return rc;
+    if (n == 0) return OL_EINVAL;
+    return wait_any_blocking(fs, n, timeout_ms, index);
+}
+
+int ol_wait_all(ol_future *const *fs, size_t n, int64_t timeout_ms)
+{
+    int rc = check_wait_args(fs, n);
+    if (rc) return rc;
+    int64_t deadline = timeout_ms > 0 ? ol__now_ms() + timeout_ms : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ol__future_pending(fs[i])) continue;
+        int64_t left = timeout_ms;
+        if (timeout_ms > 0) {
+            left = deadline - ol__now_ms();
+            if (left <= 0) return OL_ETIMEDOUT;
+        }
+        rc = wait_any_blocking(&fs[i], 1, left, NULL);
+        if (rc) return rc;
+    }
+    return OL_OK;
+}
+
+/* ---- cancel */
+
+int ol_future_cancel(ol_future *f)
+{
+    if (!f) return OL_EINVAL;
+    if (!ol__future_settle(f, OL_ECANCELED, NULL, NULL, 0, NULL)) return OL_EALREADY;
+    /* Carry it to the job on the loop thread; the message holds a reference. If the loop is
+     * closing, shutdown ends every task anyway. */
+    if (f->loop) {
+        ol_msg *msg = malloc(sizeof *msg);
+        if (msg) {
+            msg->type = OL_MSG_CANCEL;
+            msg->future = f;
+            ol_future_retain(f);
+            if (ol__loop_post(f->loop, msg, false) != OL_OK) {
+                ol_future_release(f);
+                free(msg);
+            }
+        }
+    }
+    return OL_OK;
+}
+
+/* ---- accessors */
+
+ol_future_state ol_future_state_get(const ol_future *f)
+{
+    if (!f) return OL_FUTURE_PENDING;
+    return (ol_future_state)atomic_load_explicit(&f->state, memory_order_acquire);
+}
+
+int ol_future_status(const ol_future *f)
+{
+    if (!f) return OL_EINVAL;
+    if (ol__future_pending(f)) return OL_EPENDING;
+    return f->status;
+}
+
+const char *ol_future_error_message(const ol_future *f)
+{
+    if (!f || ol__future_pending(f)) return NULL;
+    return f->message ? f->message : "";
+}
+
+void *ol_future_value(const ol_future *f)
+{
+    if (!f || ol_future_state_get(f) != OL_FUTURE_DONE) return NULL;
+    return f->value;
+}
+
+int64_t ol_future_value_int(const ol_future *f)
+{
+    if (!f || ol_future_state_get(f) != OL_FUTURE_DONE) return 0;
+    return f->value_int;
+}
+
+int ol_future_on_done(ol_future *f, ol_future_cb cb, void *user_data)
+{
+    if (!f || !cb) return OL_EINVAL;
+    pthread_mutex_lock(&f->mu);
+    if (atomic_load_explicit(&f->state, memory_order_relaxed) == OL_FUTURE_PENDING) {
+        ol_callback *node = malloc(sizeof *node);
+        if (!node) {
+            pthread_mutex_unlock(&f->mu);
+            return OL_ENOMEM;
+        }
+        node->next = NULL;
+        node->cb = cb;
+        node->user_data = user_data;
+        if (f->cbs_tail) f->cbs_tail->next = node;
+        else f->cbs = node;
+        f->cbs_tail = node;
+        pthread_mutex_unlock(&f->mu);
+        return OL_OK;
+    }
+    pthread_mutex_unlock(&f->mu);
+    cb(f, user_data);
+    return OL_OK;
+}

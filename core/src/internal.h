@@ -1,0 +1,129 @@
+/* Private structures shared by the core's source files. Not installed. */
+#ifndef ONELOOP_INTERNAL_H
+#define ONELOOP_INTERNAL_H
+
+#include "oneloop.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct ol_http_ctx ol_http_ctx; /* http.c: the curl multi handle of a loop */
+
+/* ---- messages to the loop thread (one mutex-protected queue, one uv_async_t) */
+enum ol_msg_type { OL_MSG_START = 1, OL_MSG_CANCEL = 2, OL_MSG_RESUME = 3, OL_MSG_SHUTDOWN = 4 };
+typedef struct ol_msg {
+    struct ol_msg *next;
+    int type;
+    ol_future *future; /* CANCEL / RESUME: one reference held by the message */
+} ol_msg;
+
+enum ol_loop_state { OL_LOOP_RUNNING = 0, OL_LOOP_CLOSING = 1, OL_LOOP_CLOSED = 2 };
+
+struct ol_loop {
+    uv_loop_t uv;
+    uv_async_t wake;
+    uv_timer_t deadline_timer;
+    uv_thread_t thread;
+    bool has_thread;
+    bool is_default;
+    ol_loop_options opts;
+    unsigned generation;      /* fork generation it was made in */
+
+    /* Submission gate (DESIGN.md rules 1 and 2). */
+    atomic_int state;         /* ol_loop_state */
+    atomic_int senders;       /* threads between the state check and uv_async_send */
+    pthread_mutex_t queue_lock;
+    ol_msg *queue_head, *queue_tail;
+
+    /* Loop thread only. */
+    struct ol_job *tasks;     /* running tasks (doubly linked) */
+    size_t task_count;
+    ol_msg shutdown_msg;
+    bool shutdown_started;
+    bool shutdown_cancelled_any;
+    int64_t shutdown_timeout_ms;
+    ol_http_ctx *http;        /* created by the first HTTP job */
+
+    /* Counters (relaxed atomics). */
+    atomic_uint_fast64_t n_submitted, n_completed, n_failed, n_cancelled, n_queued;
+    atomic_uint_fast64_t n_http_connections;
+};
+
+/* How a kind of job runs. Built-in kinds and custom jobs share it. */
+typedef struct ol_job_ops {
+    int (*start)(struct ol_job *job);
+    void (*cancel)(struct ol_job *job);
+    void (*resume)(struct ol_job *job);
+    void (*destroy)(struct ol_job *job); /* free kind-specific data, any thread */
+    /* Option setters (any thread, before submit); NULL: the kind has no options. */
+    int (*set_int)(struct ol_job *job, int option, int64_t value);
+    int (*set_str)(struct ol_job *job, int option, const char *value);
+    int (*set_bytes)(struct ol_job *job, int option, const void *data, size_t len);
+} ol_job_ops;
+
+/* A job; once started it is also the task (ol_task * is the same pointer). */
+typedef struct ol_job {
+    ol_msg msg;                 /* first: queued as an OL_MSG_START message */
+    int kind;
+    const ol_job_ops *ops;
+    ol_loop *loop;
+    ol_future *future;          /* one reference, held until the task ends */
+    ol_iter *iter;              /* producer side of an iterator, or NULL */
+    struct ol_job *prev, *next; /* loop->tasks */
+    bool started, finished;
+    void *data;                 /* kind-specific */
+} ol_job;
+
+#define OL_TASK(job) ((ol_task *)(job))
+#define OL_JOB(task) ((ol_job *)(task))
+
+/* future.c */
+ol_future *ol__future_new(ol_loop *loop);
+/* Settle once; returns false if it had already settled (then value is freed here). Runs the
+ * callbacks on the calling thread. message may be NULL (ol_strerror is used). */
+bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_free,
+                       int64_t value_int, const char *message);
+bool ol__future_pending(const ol_future *f);
+/* The running job of a future (loop thread), set at start and cleared at the task's end. */
+void ol__future_set_job(ol_future *f, ol_job *job);
+ol_job *ol__future_job(ol_future *f);
+ol_loop *ol__future_loop(const ol_future *f);
+void ol__future_forget_loop(ol_future *f);
+
+/* loop.c */
+extern _Thread_local ol_loop *ol__current_loop; /* the loop whose thread this is, if any */
+extern atomic_uint ol__fork_generation;
+/* Queue a message for the loop thread. OL_ECLOSED if the gate refuses it. */
+int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit);
+/* Loop thread: a task finished; unlink it and free the job. */
+void ol__loop_task_ended(ol_loop *loop, ol_job *job);
+
+/* job.c */
+ol_job *ol__job_alloc(int kind, const ol_job_ops *ops);
+void ol__job_destroy(ol_job *job);
+/* Loop thread: start a dequeued job (or drop it if its future is already settled). */
+void ol__job_start(ol_job *job);
+/* Loop thread: carry a cancellation to a running job. */
+void ol__job_cancel(ol_job *job);
+/* Finish: settle the future (if still pending), end the iterator stream, free the task. */
+int ol__task_finish(ol_job *job, int status, void *value, ol_free_fn value_free,
+                    int64_t value_int, const char *message);
+
+/* iter.c */
+ol_iter *ol__iter_new(ol_loop *loop, ol_future *future, size_t capacity);
+/* Producer side (loop thread). */
+int ol__iter_push(ol_iter *it, int kind, const void *data, size_t len, void *object,
+                  ol_free_fn object_free);
+void ol__iter_end(ol_iter *it, int status, const char *message);
+void ol__iter_release(ol_iter *it);
+
+/* http.c: the HTTP kind */
+int ol__http_loop_close(ol_loop *loop); /* loop thread, at shutdown: cleanup multi, handles */
+
+/* util */
+int64_t ol__now_ms(void);
+char *ol__strdup(const char *s);
+
+#endif

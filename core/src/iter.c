@@ -1,0 +1,217 @@
+/* Iterators: a bounded channel from a producing job on the loop thread to one consumer. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct ol_item {
+    struct ol_item *next;
+    int kind;
+    size_t size;
+    void *object;
+    ol_free_fn object_free;
+    unsigned char data[]; /* size bytes */
+};
+
+struct ol_iter {
+    atomic_int refs;       /* the consumer and the producing job */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ol_loop *loop;
+    ol_future *future;     /* the producing job's future (one reference) */
+    ol_item *head, *tail;
+    size_t buffered, capacity;
+    bool ended;            /* the producer finished: status/message are final */
+    bool closed;           /* the consumer closed the iterator */
+    bool producer_paused;  /* a push reported OL_EAGAIN and no resume was sent yet */
+    int status;
+    char *message;
+};
+
+ol_iter *ol__iter_new(ol_loop *loop, ol_future *future, size_t capacity)
+{
+    ol_iter *it = calloc(1, sizeof *it);
+    if (!it) return NULL;
+    atomic_init(&it->refs, 2);
+    pthread_mutex_init(&it->mu, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&it->cv, &attr);
+    pthread_condattr_destroy(&attr);
+    it->loop = loop;
+    it->future = future;
+    ol_future_retain(future);
+    it->capacity = capacity;
+    return it;
+}
+
+static void free_items(ol_item *item)
+{
+    while (item) {
+        ol_item *next = item->next;
+        ol_item_free(item);
+        item = next;
+    }
+}
+
+void ol__iter_release(ol_iter *it)
+{
+    if (atomic_fetch_sub(&it->refs, 1) != 1) return;
+    free_items(it->head);
+    ol_future_release(it->future);
+    free(it->message);
+    pthread_cond_destroy(&it->cv);
+    pthread_mutex_destroy(&it->mu);
+    free(it);
+}
+
+int ol__iter_push(ol_iter *it, int kind, const void *data, size_t len, void *object,
+                  ol_free_fn object_free)
+{
+    ol_item *item = malloc(sizeof *item + len);
+    if (!item) {
+        if (object && object_free) object_free(object);
+        return OL_ENOMEM;
+    }
+    item->next = NULL;
+    item->kind = kind;
+    item->size = len;
+    item->object = object;
+    item->object_free = object_free;
+    if (len) memcpy(item->data, data, len);
+
+    pthread_mutex_lock(&it->mu);
+    if (it->closed || it->ended) {
+        pthread_mutex_unlock(&it->mu);
+        ol_item_free(item);
+        return OL_ECANCELED;
+    }
+    if (it->tail) it->tail->next = item;
+    else it->head = item;
+    it->tail = item;
+    it->buffered += len;
+    bool full = it->buffered >= it->capacity;
+    if (full) it->producer_paused = true;
+    pthread_cond_signal(&it->cv);
+    pthread_mutex_unlock(&it->mu);
+    return full ? OL_EAGAIN : OL_OK;
+}
+
+void ol__iter_end(ol_iter *it, int status, const char *message)
+{
+    pthread_mutex_lock(&it->mu);
+    if (!it->ended) {
+        it->ended = true;
+        it->status = status;
+        if (status != OL_OK)
+            it->message = ol__strdup(message && *message ? message : ol_strerror(status));
+    }
+    pthread_cond_signal(&it->cv);
+    pthread_mutex_unlock(&it->mu);
+}
+
+/* Consumer made room: ask the loop thread to resume the producer (once per pause). */
+static void request_resume(ol_iter *it)
+{
+    ol_msg *msg = malloc(sizeof *msg);
+    if (!msg) return;
+    msg->type = OL_MSG_RESUME;
+    msg->future = it->future;
+    ol_future_retain(it->future);
+    if (ol__loop_post(it->loop, msg, false) != OL_OK) {
+        ol_future_release(it->future);
+        free(msg);
+    }
+}
+
+int ol_iter_next(ol_iter *it, ol_item **out, int64_t timeout_ms)
+{
+    if (!it || !out) return OL_EINVAL;
+    *out = NULL;
+    if (ol__current_loop && ol__current_loop == it->loop) return OL_EDEADLK;
+    struct timespec deadline;
+    if (timeout_ms > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&it->mu);
+    while (!it->head && !it->ended) {
+        if (timeout_ms == 0 ||
+            (timeout_ms > 0 && pthread_cond_timedwait(&it->cv, &it->mu, &deadline) == ETIMEDOUT
+             && !it->head && !it->ended)) {
+            pthread_mutex_unlock(&it->mu);
+            return OL_ETIMEDOUT;
+        }
+        if (timeout_ms < 0) pthread_cond_wait(&it->cv, &it->mu);
+    }
+    ol_item *item = it->head;
+    if (!item) { /* ended and drained */
+        int status = it->status == OL_OK ? OL_ITEROVER : it->status;
+        pthread_mutex_unlock(&it->mu);
+        return status;
+    }
+    it->head = item->next;
+    if (!it->head) it->tail = NULL;
+    it->buffered -= item->size;
+    bool resume = it->producer_paused && !it->ended && it->buffered <= it->capacity / 2;
+    if (resume) it->producer_paused = false;
+    pthread_mutex_unlock(&it->mu);
+    if (resume) request_resume(it);
+    item->next = NULL;
+    *out = item;
+    return OL_OK;
+}
+
+const char *ol_iter_error_message(const ol_iter *it)
+{
+    if (!it) return "";
+    ol_iter *mut = (ol_iter *)it;
+    pthread_mutex_lock(&mut->mu);
+    const char *msg = mut->ended && mut->message ? mut->message : "";
+    pthread_mutex_unlock(&mut->mu);
+    return msg;
+}
+
+void ol_iter_close(ol_iter *it)
+{
+    if (!it) return;
+    pthread_mutex_lock(&it->mu);
+    it->closed = true;
+    ol_item *items = it->head;
+    it->head = it->tail = NULL;
+    it->buffered = 0;
+    pthread_mutex_unlock(&it->mu);
+    free_items(items);
+    ol_future_cancel(it->future); /* no-op if the producer already finished */
+    ol__iter_release(it);
+}
+
+size_t ol_iter_buffered(const ol_iter *it)
+{
+    if (!it) return 0;
+    ol_iter *mut = (ol_iter *)it;
+    pthread_mutex_lock(&mut->mu);
+    size_t n = mut->buffered;
+    pthread_mutex_unlock(&mut->mu);
+    return n;
+}
+
+int ol_item_kind_get(const ol_item *item) { return item ? item->kind : OL_EINVAL; }
+const void *ol_item_data(const ol_item *item) { return item ? item->data : NULL; }
+size_t ol_item_size(const ol_item *item) { return item ? item->size : 0; }
+void *ol_item_object(const ol_item *item) { return item ? item->object : NULL; }
+
+void ol_item_free(ol_item *item)
+{
+    if (!item) return;
+    if (item->object && item->object_free) item->object_free(item->object);
+    free(item);
+}

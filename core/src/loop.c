@@ -1,0 +1,345 @@
+/* The executor loop: its thread, the submission gate and queue, shutdown, fork. */
+#include "internal.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Thread_local ol_loop *ol__current_loop;
+atomic_uint ol__fork_generation;
+
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(ol_loop *) default_loop;
+
+/* ---- fork (DESIGN.md rule 8): the child forgets the parent's loop, never touches it. */
+
+static void atfork_prepare(void) { pthread_mutex_lock(&default_lock); }
+static void atfork_parent(void) { pthread_mutex_unlock(&default_lock); }
+static void atfork_child(void)
+{
+    pthread_mutex_init(&default_lock, NULL);
+    atomic_fetch_add(&ol__fork_generation, 1);
+    atomic_store(&default_loop, NULL); /* leaked on purpose: its thread does not exist here */
+    ol__current_loop = NULL;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void install_atfork(void) { pthread_atfork(atfork_prepare, atfork_parent, atfork_child); }
+
+/* ---- options */
+
+int ol_loop_options_init(ol_loop_options *opts, unsigned version)
+{
+    if (!opts || version == 0 || version > OL_LOOP_OPTIONS_VERSION) return OL_EINVAL;
+    ol_loop_options defaults = OL_LOOP_OPTIONS_INIT;
+    *opts = defaults;
+    return OL_OK;
+}
+
+/* ---- the queue */
+
+int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit)
+{
+    if (loop->generation != atomic_load(&ol__fork_generation)) return OL_EFORKED;
+    atomic_fetch_add(&loop->senders, 1);
+    int state = atomic_load(&loop->state);
+    if (state == OL_LOOP_CLOSED || (is_submit && state != OL_LOOP_RUNNING)) {
+        atomic_fetch_sub(&loop->senders, 1);
+        return OL_ECLOSED;
+    }
+    msg->next = NULL;
+    pthread_mutex_lock(&loop->queue_lock);
+    if (loop->queue_tail) loop->queue_tail->next = msg;
+    else loop->queue_head = msg;
+    loop->queue_tail = msg;
+    pthread_mutex_unlock(&loop->queue_lock);
+    atomic_thread_fence(memory_order_seq_cst);
+    uv_async_send(&loop->wake);
+    atomic_fetch_sub(&loop->senders, 1);
+    return OL_OK;
+}
+
+static ol_msg *take_queue(ol_loop *loop)
+{
+    pthread_mutex_lock(&loop->queue_lock);
+    ol_msg *head = loop->queue_head;
+    loop->queue_head = loop->queue_tail = NULL;
+    pthread_mutex_unlock(&loop->queue_lock);
+    return head;
+}
+
+static void begin_shutdown(ol_loop *loop);
+
+static void handle_message(ol_loop *loop, ol_msg *msg)
+{
+    switch (msg->type) {
+    case OL_MSG_START: {
+        ol_job *job = (ol_job *)msg;
+        atomic_fetch_sub_explicit(&loop->n_queued, 1, memory_order_relaxed);
+        ol__job_start(job);
+        break;
+    }
+    case OL_MSG_CANCEL:
+    case OL_MSG_RESUME: {
+        ol_job *job = ol__future_job(msg->future);
+        if (job && !job->finished) {
+            if (msg->type == OL_MSG_CANCEL) ol__job_cancel(job);
+            else if (job->ops->resume) job->ops->resume(job);
+        }
+        ol_future_release(msg->future);
+        free(msg);
+        break;
+    }
+    case OL_MSG_SHUTDOWN:
+        begin_shutdown(loop);
+        break;
+    }
+}
+
+static void on_wake(uv_async_t *handle)
+{
+    ol_loop *loop = handle->data;
+    ol_msg *msg;
+    /* Drain until empty: a message queued while we work gets its own uv_async_send, but
+     * draining here saves the extra loop iteration. */
+    while ((msg = take_queue(loop)) != NULL) {
+        while (msg) {
+            ol_msg *next = msg->next;
+            handle_message(loop, msg);
+            msg = next;
+        }
+    }
+}
+
+/* ---- tasks */
+
+void ol__loop_task_ended(ol_loop *loop, ol_job *job)
+{
+    if (job->prev) job->prev->next = job->next;
+    else if (loop->tasks == job) loop->tasks = job->next;
+    if (job->next) job->next->prev = job->prev;
+    loop->task_count--;
+    ol__job_destroy(job);
+    if (loop->shutdown_started && loop->task_count == 0) begin_shutdown(loop);
+}
+
+/* ---- shutdown (DESIGN.md rule 9) */
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void finish_close(ol_loop *loop)
+{
+    ol__http_loop_close(loop);
+    atomic_store(&loop->state, OL_LOOP_CLOSED);
+    while (atomic_load(&loop->senders) != 0) sched_yield();
+    /* Anything that slipped in before CLOSED: jobs are refused, other messages dropped. */
+    ol_msg *msg = take_queue(loop);
+    while (msg) {
+        ol_msg *next = msg->next;
+        if (msg->type == OL_MSG_START) {
+            ol_job *job = (ol_job *)msg;
+            ol__future_settle(job->future, OL_ECANCELED, NULL, NULL, 0, "loop shut down");
+            if (job->iter) ol__iter_end(job->iter, OL_ECANCELED, "loop shut down");
+            ol__job_destroy(job);
+        } else if (msg->type != OL_MSG_SHUTDOWN) {
+            ol_future_release(msg->future);
+            free(msg);
+        }
+        msg = next;
+    }
+    uv_walk(&loop->uv, close_handle, NULL);
+}
+
+static void cancel_all_tasks(ol_loop *loop)
+{
+    ol_job *job = loop->tasks;
+    while (job) {
+        ol_job *next = job->next; /* the job may end (and be freed) inside cancel */
+        if (ol__future_settle(job->future, OL_ECANCELED, NULL, NULL, 0, "loop shut down"))
+            loop->shutdown_cancelled_any = true;
+        ol__job_cancel(job);
+        job = next;
+    }
+}
+
+static void on_deadline(uv_timer_t *timer)
+{
+    ol_loop *loop = timer->data;
+    cancel_all_tasks(loop);
+}
+
+/* Loop thread. Called when the request arrives and again whenever the last task ends. */
+static void begin_shutdown(ol_loop *loop)
+{
+    if (!loop->shutdown_started) {
+        loop->shutdown_started = true;
+        if (loop->task_count > 0) {
+            if (loop->shutdown_timeout_ms == 0) cancel_all_tasks(loop);
+            else if (loop->shutdown_timeout_ms > 0)
+                uv_timer_start(&loop->deadline_timer, on_deadline,
+                               (uint64_t)loop->shutdown_timeout_ms, 0);
+        }
+    }
+    if (loop->task_count == 0 && atomic_load(&loop->state) != OL_LOOP_CLOSED) finish_close(loop);
+}
+
+/* ---- creation */
+
+static void loop_thread_main(void *arg)
+{
+    ol_loop *loop = arg;
+    ol__current_loop = loop;
+    uv_run(&loop->uv, UV_RUN_DEFAULT);
+    ol__current_loop = NULL;
+}
+
+static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_default)
+{
+    if (!out) return OL_EINVAL;
+    *out = NULL;
+    if (opts && (opts->version == 0 || opts->version > OL_LOOP_OPTIONS_VERSION)) return OL_EINVAL;
+    pthread_once(&atfork_once, install_atfork);
+
+    ol_loop *loop = calloc(1, sizeof *loop);
+    if (!loop) return OL_ENOMEM;
+    ol_loop_options_init(&loop->opts, OL_LOOP_OPTIONS_VERSION);
+    if (opts) memcpy(&loop->opts, opts, sizeof *opts < sizeof loop->opts ? sizeof *opts : sizeof loop->opts);
+    loop->opts.version = OL_LOOP_OPTIONS_VERSION;
+    loop->is_default = is_default;
+    loop->generation = atomic_load(&ol__fork_generation);
+    pthread_mutex_init(&loop->queue_lock, NULL);
+    if (uv_loop_init(&loop->uv) != 0) goto fail_loop;
+    loop->uv.data = loop;
+    if (uv_async_init(&loop->uv, &loop->wake, on_wake) != 0) goto fail_async;
+    loop->wake.data = loop;
+    uv_timer_init(&loop->uv, &loop->deadline_timer);
+    loop->deadline_timer.data = loop;
+    uv_unref((uv_handle_t *)&loop->deadline_timer);
+
+    if (!(loop->opts.flags & OL_LOOP_NO_THREAD)) {
+        /* The loop thread runs with every signal blocked (DESIGN.md rule 5). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int rc = uv_thread_create(&loop->thread, loop_thread_main, loop);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (rc != 0) goto fail_thread;
+        loop->has_thread = true;
+    }
+    *out = loop;
+    return OL_OK;
+
+fail_thread:
+    uv_close((uv_handle_t *)&loop->wake, NULL);
+    uv_close((uv_handle_t *)&loop->deadline_timer, NULL);
+    uv_run(&loop->uv, UV_RUN_DEFAULT);
+fail_async:
+    uv_loop_close(&loop->uv);
+fail_loop:
+    pthread_mutex_destroy(&loop->queue_lock);
+    free(loop);
+    return OL_ENOMEM;
+}
+
+int ol_loop_new(ol_loop **out, const ol_loop_options *opts)
+{
+    return loop_create(out, opts, false);
+}
+
+ol_loop *ol_loop_default(void)
+{
+    ol_loop *loop = atomic_load_explicit(&default_loop, memory_order_acquire);
+    if (loop) return loop;
+    pthread_once(&atfork_once, install_atfork);
+    pthread_mutex_lock(&default_lock);
+    loop = atomic_load(&default_loop);
+    if (!loop && loop_create(&loop, NULL, true) == OL_OK)
+        atomic_store_explicit(&default_loop, loop, memory_order_release);
+    pthread_mutex_unlock(&default_lock);
+    return loop;
+}
+
+int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms)
+{
+    if (!loop) return OL_EINVAL;
+    if (loop->generation != atomic_load(&ol__fork_generation)) return OL_EFORKED;
+    if (loop->has_thread && ol__current_loop == loop) return OL_EDEADLK;
+    int expected = OL_LOOP_RUNNING;
+    if (!atomic_compare_exchange_strong(&loop->state, &expected, OL_LOOP_CLOSING))
+        return OL_ECLOSED; /* someone else shut it down */
+
+    loop->shutdown_msg.type = OL_MSG_SHUTDOWN;
+    loop->shutdown_timeout_ms = timeout_ms;
+    ol__loop_post(loop, &loop->shutdown_msg, false);
+
+    if (loop->has_thread) {
+        uv_thread_join(&loop->thread);
+    } else {
+        ol_loop *previous = ol__current_loop;
+        ol__current_loop = loop;
+        uv_run(&loop->uv, UV_RUN_DEFAULT);
+        ol__current_loop = previous;
+    }
+    int rc = loop->shutdown_cancelled_any ? OL_ETIMEDOUT : OL_OK;
+    /* The default loop's struct stays (closed) so that later submits get OL_ECLOSED. */
+    if (!loop->is_default) {
+        uv_loop_close(&loop->uv);
+        pthread_mutex_destroy(&loop->queue_lock);
+        free(loop);
+    }
+    return rc;
+}
+
+int ol_loop_run(ol_loop *loop, int mode)
+{
+    if (!loop || loop->has_thread) return OL_EINVAL;
+    if (mode < OL_RUN_DEFAULT || mode > OL_RUN_NOWAIT) return OL_EINVAL;
+    if (atomic_load(&loop->state) == OL_LOOP_CLOSED) return OL_ECLOSED;
+    ol_loop *previous = ol__current_loop;
+    ol__current_loop = loop;
+    int rc = uv_run(&loop->uv, mode == OL_RUN_ONCE ? UV_RUN_ONCE
+                               : mode == OL_RUN_NOWAIT ? UV_RUN_NOWAIT : UV_RUN_DEFAULT);
+    ol__current_loop = previous;
+    return rc != 0;
+}
+
+int ol_loop_backend_fd(ol_loop *loop)
+{
+    if (!loop) return OL_EINVAL;
+    return uv_backend_fd(&loop->uv);
+}
+
+int ol_loop_backend_timeout(ol_loop *loop)
+{
+    if (!loop) return OL_EINVAL;
+    return uv_backend_timeout(&loop->uv);
+}
+
+int ol_loop_is_loop_thread(const ol_loop *loop)
+{
+    return loop && ol__current_loop == loop;
+}
+
+int ol_loop_stats_get(ol_loop *loop, ol_loop_stats *out)
+{
+    if (!loop || !out || out->version == 0 || out->version > OL_LOOP_STATS_VERSION)
+        return OL_EINVAL;
+    uint64_t submitted = atomic_load(&loop->n_submitted);
+    uint64_t completed = atomic_load(&loop->n_completed);
+    uint64_t failed = atomic_load(&loop->n_failed);
+    uint64_t cancelled = atomic_load(&loop->n_cancelled);
+    uint64_t settled = completed + failed + cancelled;
+    out->submitted = submitted;
+    out->completed = completed;
+    out->failed = failed;
+    out->cancelled = cancelled;
+    out->in_flight = submitted > settled ? submitted - settled : 0;
+    out->queue_depth = atomic_load(&loop->n_queued);
+    out->http_connections = atomic_load(&loop->n_http_connections);
+    return OL_OK;
+}
