@@ -185,6 +185,7 @@ static bool any_settled(ol_future *const *fs, size_t n, size_t *index)
 
 static int wait_any_blocking(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *index)
 {
+    if (any_settled(fs, n, index)) return OL_OK;
     for (int i = 0; i < OL_SPIN_ITERATIONS; i++)
         if (any_settled(fs, n, index)) return OL_OK;
     if (timeout_ms == 0) return OL_ETIMEDOUT;

@@ -305,7 +305,9 @@ int ol_loop_run(ol_loop *loop, int mode)
     int rc = uv_run(&loop->uv, mode == OL_RUN_ONCE ? UV_RUN_ONCE
                                : mode == OL_RUN_NOWAIT ? UV_RUN_NOWAIT : UV_RUN_DEFAULT);
     ol__current_loop = previous;
-    return rc != 0;
+    (void)rc; /* uv_run counts our own always-active wake handle: report jobs instead */
+    uint64_t pending = loop->task_count + atomic_load(&loop->n_queued);
+    return pending > INT32_MAX ? INT32_MAX : (int)pending;
 }
 
 int ol_loop_backend_fd(ol_loop *loop)

@@ -51,8 +51,8 @@ OL_EXTERN int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms);
 #define OL_RUN_DEFAULT 0  /* run until the loop is shut down */
 #define OL_RUN_ONCE 1     /* wait for and process one round of events */
 #define OL_RUN_NOWAIT 2   /* process what is ready, do not wait */
-/* Run the loop on the calling thread. Returns 1 while more work is pending, 0 when idle,
- * or a negative status. Only ever from one thread. */
+/* Run the loop on the calling thread. Returns the number of jobs still queued or running
+ * (0 when idle), or a negative status. Only ever from one thread. */
 OL_EXTERN int ol_loop_run(ol_loop *loop, int mode);
 /* A file descriptor that becomes readable when ol_loop_run has work (for the host's poller),
  * and the time in ms until the next timer (-1: none). */
@@ -73,6 +73,7 @@ typedef struct ol_loop_stats {
     uint64_t queue_depth;   /* submitted, not yet picked up by the loop thread */
     uint64_t http_connections; /* HTTP connections opened so far (reuse keeps it low) */
 } ol_loop_stats;
+#define OL_LOOP_STATS_INIT { OL_LOOP_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
 /* A snapshot of the counters. Any thread. */
 OL_EXTERN int ol_loop_stats_get(ol_loop *loop, ol_loop_stats *out);
 

@@ -1,0 +1,143 @@
+/* Notifiers: completions of many futures reported through one readable fd, for host event
+ * loops (asyncio, Ruby fiber schedulers, Node). */
+#include "internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+struct ol_notifier {
+    atomic_int refs;     /* the owner, plus one per watched pending future */
+    pthread_mutex_t mu;
+    int fd;              /* eventfd: readable while tags are queued */
+    bool closed;
+    uint64_t *tags;      /* ring buffer */
+    size_t head, count, cap;
+};
+
+typedef struct watch {
+    ol_notifier *notifier;
+    uint64_t tag;
+} watch;
+
+int ol_notifier_new(ol_notifier **out)
+{
+    if (!out) return OL_EINVAL;
+    *out = NULL;
+    ol_notifier *n = calloc(1, sizeof *n);
+    if (!n) return OL_ENOMEM;
+    n->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (n->fd < 0) {
+        free(n);
+        return errno == ENOMEM ? OL_ENOMEM : OL_ERROR;
+    }
+    atomic_init(&n->refs, 1);
+    pthread_mutex_init(&n->mu, NULL);
+    *out = n;
+    return OL_OK;
+}
+
+static void notifier_release(ol_notifier *n)
+{
+    if (atomic_fetch_sub(&n->refs, 1) != 1) return;
+    close(n->fd);
+    pthread_mutex_destroy(&n->mu);
+    free(n->tags);
+    free(n);
+}
+
+void ol_notifier_free(ol_notifier *n)
+{
+    if (!n) return;
+    pthread_mutex_lock(&n->mu);
+    n->closed = true;
+    pthread_mutex_unlock(&n->mu);
+    notifier_release(n);
+}
+
+int ol_notifier_fd(const ol_notifier *n) { return n ? n->fd : OL_EINVAL; }
+
+static bool queue_tag(ol_notifier *n, uint64_t tag)
+{
+    if (n->count == n->cap) {
+        size_t cap = n->cap ? n->cap * 2 : 64;
+        uint64_t *tags = malloc(cap * sizeof *tags);
+        if (!tags) return false;
+        for (size_t i = 0; i < n->count; i++) tags[i] = n->tags[(n->head + i) % n->cap];
+        free(n->tags);
+        n->tags = tags;
+        n->head = 0;
+        n->cap = cap;
+    }
+    n->tags[(n->head + n->count) % n->cap] = tag;
+    n->count++;
+    return true;
+}
+
+static void on_settled(ol_future *f, void *user_data)
+{
+    (void)f;
+    watch *w = user_data;
+    ol_notifier *n = w->notifier;
+    pthread_mutex_lock(&n->mu);
+    if (!n->closed && queue_tag(n, w->tag) && n->count == 1) {
+        uint64_t one = 1; /* first tag since the last drain: make the fd readable */
+        ssize_t rc = write(n->fd, &one, sizeof one);
+        (void)rc;
+    }
+    pthread_mutex_unlock(&n->mu);
+    free(w);
+    notifier_release(n);
+}
+
+int ol_notifier_watch(ol_notifier *n, ol_future *f, uint64_t tag)
+{
+    if (!n || !f) return OL_EINVAL;
+    watch *w = malloc(sizeof *w);
+    if (!w) return OL_ENOMEM;
+    w->notifier = n;
+    w->tag = tag;
+    atomic_fetch_add(&n->refs, 1);
+    int rc = ol_future_on_done(f, on_settled, w);
+    if (rc != OL_OK) {
+        free(w);
+        notifier_release(n);
+    }
+    return rc;
+}
+
+size_t ol_notifier_drain(ol_notifier *n, uint64_t *tags, size_t max)
+{
+    if (!n || (!tags && max)) return 0;
+    pthread_mutex_lock(&n->mu);
+    size_t taken = 0;
+    while (taken < max && n->count > 0) {
+        tags[taken++] = n->tags[n->head];
+        n->head = (n->head + 1) % n->cap;
+        n->count--;
+    }
+    if (n->count == 0) {
+        uint64_t value;
+        ssize_t rc = read(n->fd, &value, sizeof value); /* clears readiness */
+        (void)rc;
+    }
+    pthread_mutex_unlock(&n->mu);
+    return taken;
+}
+
+int ol_notifier_wait(ol_notifier *n, int64_t timeout_ms)
+{
+    if (!n) return OL_EINVAL;
+    struct pollfd pfd = {.fd = n->fd, .events = POLLIN};
+    int64_t deadline = timeout_ms > 0 ? ol__now_ms() + timeout_ms : 0;
+    for (;;) {
+        int wait_ms = timeout_ms < 0 ? -1 : (int)(timeout_ms > 0 ? deadline - ol__now_ms() : 0);
+        if (timeout_ms > 0 && wait_ms < 0) wait_ms = 0;
+        int rc = poll(&pfd, 1, wait_ms);
+        if (rc > 0) return OL_OK;
+        if (rc == 0) return OL_ETIMEDOUT;
+        if (errno != EINTR) return OL_ERROR;
+    }
+}
