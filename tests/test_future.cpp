@@ -152,7 +152,7 @@ TEST_CASE("C05 cancel reaches a custom job's cancel function on the loop thread"
     auto *lj = new LambdaJob{[](ol_task *) { return OL_EPENDING; },
                              [&](ol_task *task) {
                                  on_loop_thread = ol_loop_is_loop_thread(loop) == 1;
-                                 CHECK(ol_task_cancelled(task) == 1);
+                                 THREAD_CHECK(ol_task_cancelled(task) == 1);
                                  ++cancels;
                                  ol_task_finish(task, OL_OK, nullptr, nullptr, 0, nullptr);
                              }};
@@ -164,6 +164,7 @@ TEST_CASE("C05 cancel reaches a custom job's cancel function on the loop thread"
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     CHECK(cancels == 1);
     CHECK(on_loop_thread);
+    CHECK(thread_check_failures() == 0);
     CHECK(ol_future_status(f) == OL_ECANCELED); // a finish after cancel changes nothing
     ol_future_release(f);
 }
@@ -245,7 +246,7 @@ TEST_CASE("C09 releasing unawaited pending futures leaks nothing", "[future]") {
 
 static void count_cb(ol_future *f, void *user) {
     auto *calls = static_cast<std::atomic<int> *>(user);
-    CHECK(ol_future_status(f) != OL_EPENDING);
+    THREAD_CHECK(ol_future_status(f) != OL_EPENDING);
     ++*calls;
 }
 
@@ -274,6 +275,7 @@ TEST_CASE("completion callbacks run once, on the loop thread, or at once if sett
     REQUIRE(ol_future_on_done(f, count_cb, &calls) == OL_OK); // already settled: runs here
     CHECK(calls == 2);
     CHECK(ol_future_on_done(f, nullptr, nullptr) == OL_EINVAL);
+    CHECK(thread_check_failures() == 0);
     ol_future_release(f);
 }
 

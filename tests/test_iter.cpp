@@ -22,7 +22,7 @@ void produce(ol_task *task, Producer *p) {
         std::string data(p->chunk, static_cast<char>('a' + p->sent % 26));
         int rc = ol_task_push(task, OL_ITEM_DATA, data.data(), data.size(), nullptr, nullptr);
         if (rc == OL_ECANCELED) return; // consumer closed; cancel() will finish
-        REQUIRE((rc == OL_OK || rc == OL_EAGAIN));
+        THREAD_CHECK(rc == OL_OK || rc == OL_EAGAIN);
         p->sent++;
         if (rc == OL_EAGAIN) {
             ++p->pauses;
@@ -81,6 +81,7 @@ TEST_CASE("C12 iterate all chunks: bytes in order, end of stream once", "[iter]"
     CHECK(ol_iter_next(it, &item, 0) == OL_ITEROVER); // stays over
     CHECK(chunks == 100);
     CHECK(bytes == 100000);
+    CHECK(thread_check_failures() == 0);
     ol_iter_close(it);
 }
 
@@ -103,6 +104,7 @@ TEST_CASE("C13 slow consumer: the producer pauses, memory stays bounded, all arr
     CHECK(p.resumes > 0);
     // The channel never holds more than its capacity plus the chunk that filled it.
     CHECK(max_buffered <= capacity + 4096);
+    CHECK(thread_check_failures() == 0);
     ol_iter_close(it);
 }
 

@@ -11,11 +11,12 @@
 namespace {
 struct Gate {
     std::atomic<bool> open{false};
-    std::atomic<int> ran{0};
+    std::atomic<int> started{0}, ran{0};
 };
 
 int wait_for_gate(void *arg, void **, ol_free_fn *, int64_t *value_int) {
     auto *g = static_cast<Gate *>(arg);
+    ++g->started;
     while (!g->open) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ++g->ran;
     *value_int = 1;
@@ -61,6 +62,9 @@ TEST_CASE("C04 a work job cancelled while queued on the pool never runs", "[jobs
         REQUIRE(ol_job_submit(t.loop, job, &f) == OL_OK);
         blockers.push_back(f);
     }
+    for (int i = 0; i < 5000 && gate.started < 4; i++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    REQUIRE(gate.started == 4); // every pool thread is busy
     Gate counted;
     freed_args = 0;
     ol_job *job = nullptr;

@@ -109,8 +109,8 @@ TEST_CASE("jobs can be submitted from the loop thread (a job starting another)",
     ol_future *inner = nullptr;
     ol_loop *loop = t.loop;
     ol_future *outer = submit_lambda(t.loop, [&](ol_task *task) {
-        CHECK(ol_task_loop(task) == loop);
-        CHECK(ol_task_uv_loop(task) != nullptr);
+        THREAD_CHECK(ol_task_loop(task) == loop);
+        THREAD_CHECK(ol_task_uv_loop(task) != nullptr);
         inner = submit_timer(loop, 1);
         return OL_OK;
     });
@@ -118,6 +118,7 @@ TEST_CASE("jobs can be submitted from the loop thread (a job starting another)",
     REQUIRE(inner);
     REQUIRE(ol_future_wait(inner, 5000) == OL_OK);
     CHECK(ol_future_status(inner) == OL_OK);
+    CHECK(thread_check_failures() == 0);
     ol_future_release(inner);
     ol_future_release(outer);
 }

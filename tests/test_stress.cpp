@@ -53,9 +53,9 @@ TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled
                 if (kind == 0) ol_job_timer_new(&job, rng() % 2);
                 else ol_job_custom_new(&job, &quick_ops, nullptr);
                 ol_future *f = nullptr;
-                REQUIRE(ol_job_submit(t.loop, job, &f) == OL_OK);
+                THREAD_CHECK(ol_job_submit(t.loop, job, &f) == OL_OK);
                 ++submitted;
-                REQUIRE(ol_future_on_done(f, on_settled, &counts[i]) == OL_OK);
+                THREAD_CHECK(ol_future_on_done(f, on_settled, &counts[i]) == OL_OK);
                 switch (rng() % 4) {
                 case 0: ol_future_release(f); break;                     // drop it unawaited
                 case 1: ol_future_cancel(f); fs.push_back(f); break;     // cancel, then wait
@@ -63,13 +63,13 @@ TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled
                 }
                 if (fs.size() >= batch || i == per_thread - 1) {
                     if (rng() % 2) {
-                        REQUIRE(ol_wait_all(fs.data(), fs.size(), -1) == OL_OK);
+                        THREAD_CHECK(ol_wait_all(fs.data(), fs.size(), -1) == OL_OK);
                     } else {
-                        for (auto *g : fs) REQUIRE(ol_future_wait(g, -1) == OL_OK);
+                        for (auto *g : fs) THREAD_CHECK(ol_future_wait(g, -1) == OL_OK);
                     }
                     for (auto *g : fs) {
                         int st = ol_future_status(g);
-                        REQUIRE((st == OL_OK || st == OL_ECANCELED));
+                        THREAD_CHECK(st == OL_OK || st == OL_ECANCELED);
                         ++observed_settled;
                         ol_future_release(g);
                     }
@@ -84,10 +84,11 @@ TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled
                 if (all) break;
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
-            for (auto &c : counts) REQUIRE(c.load() == 1);
+            for (auto &c : counts) THREAD_CHECK(c.load() == 1);
         });
     }
     for (auto &th : pool) th.join();
+    REQUIRE(thread_check_failures() == 0);
     CHECK(submitted == long(threads) * per_thread);
     CHECK(settle_calls == long(threads) * per_thread);
     CHECK(double_settles == 0);

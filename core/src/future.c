@@ -48,6 +48,7 @@ ol_future *ol__future_new(ol_loop *loop)
     pthread_mutex_init(&f->mu, NULL);
     f->status = OL_EPENDING;
     f->loop = loop;
+    if (loop) ol__loop_retain(loop);
     return f;
 }
 
@@ -65,6 +66,7 @@ void ol_future_release(ol_future *f)
     if (f->value_free && f->value) f->value_free(f->value);
     free(f->message);
     pthread_mutex_destroy(&f->mu);
+    if (f->loop) ol__loop_release(f->loop);
     free(f);
 }
 
@@ -89,7 +91,11 @@ ol_job *ol__future_job(ol_future *f)
 }
 
 ol_loop *ol__future_loop(const ol_future *f) { return f->loop; }
-void ol__future_forget_loop(ol_future *f) { f->loop = NULL; }
+void ol__future_forget_loop(ol_future *f)
+{
+    if (f->loop) ol__loop_release(f->loop);
+    f->loop = NULL;
+}
 
 static void wake_waiter(ol_waiter *w)
 {
@@ -121,18 +127,18 @@ bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_f
     }
     ol_callback *cbs = f->cbs;
     f->cbs = f->cbs_tail = NULL;
+    if (f->loop) { /* counted before anyone can see the settle, so stats never lag a wait */
+        atomic_uint_fast64_t *counter = state == OL_FUTURE_DONE ? &f->loop->n_completed
+                                      : state == OL_FUTURE_CANCELLED ? &f->loop->n_cancelled
+                                      : &f->loop->n_failed;
+        atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+    }
     /* Keep the future alive while callbacks run: one may release the last user reference. */
     atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
     atomic_store_explicit(&f->state, state, memory_order_release);
     for (ol_waiter_link *l = f->waiters; l; l = l->next) wake_waiter(l->waiter);
     pthread_mutex_unlock(&f->mu);
 
-    if (f->loop) {
-        atomic_uint_fast64_t *counter = state == OL_FUTURE_DONE ? &f->loop->n_completed
-                                      : state == OL_FUTURE_CANCELLED ? &f->loop->n_cancelled
-                                      : &f->loop->n_failed;
-        atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
-    }
     while (cbs) {
         ol_callback *next = cbs->next;
         cbs->cb(f, cbs->user_data);

@@ -30,6 +30,7 @@ struct ol_loop {
     bool is_default;
     ol_loop_options opts;
     unsigned generation;      /* fork generation it was made in */
+    atomic_int refs;          /* the owner until shutdown, plus one per future */
 
     /* Submission gate (DESIGN.md rules 1 and 2). */
     atomic_int state;         /* ol_loop_state */
@@ -97,6 +98,9 @@ extern _Thread_local ol_loop *ol__current_loop; /* the loop whose thread this is
 extern atomic_uint ol__fork_generation;
 /* Queue a message for the loop thread. OL_ECLOSED if the gate refuses it. */
 int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit);
+/* Futures keep their loop's memory alive (not its thread): a future may outlive shutdown. */
+void ol__loop_retain(ol_loop *loop);
+void ol__loop_release(ol_loop *loop);
 /* Loop thread: a task finished; unlink it and free the job. */
 void ol__loop_task_ended(ol_loop *loop, ol_job *job);
 

@@ -108,6 +108,11 @@ static void work_thread(uv_work_t *req)
 {
     ol_job *job = req->data;
     work_job *w = job->data;
+    /* Cancelled while queued, before uv_cancel could reach the pool: skip the work. */
+    if (!ol__future_pending(job->future)) {
+        w->status = OL_ECANCELED;
+        return;
+    }
     w->status = w->fn(w->arg, &w->value, &w->value_free, &w->value_int);
     if (w->status > 0) w->status = OL_ERROR;
 }

@@ -212,6 +212,7 @@ static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_defau
     loop->opts.version = OL_LOOP_OPTIONS_VERSION;
     loop->is_default = is_default;
     loop->generation = atomic_load(&ol__fork_generation);
+    atomic_init(&loop->refs, 1);
     pthread_mutex_init(&loop->queue_lock, NULL);
     if (uv_loop_init(&loop->uv) != 0) goto fail_loop;
     loop->uv.data = loop;
@@ -287,12 +288,19 @@ int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms)
     }
     int rc = loop->shutdown_cancelled_any ? OL_ETIMEDOUT : OL_OK;
     /* The default loop's struct stays (closed) so that later submits get OL_ECLOSED. */
-    if (!loop->is_default) {
-        uv_loop_close(&loop->uv);
-        pthread_mutex_destroy(&loop->queue_lock);
-        free(loop);
-    }
+    if (!loop->is_default) ol__loop_release(loop);
     return rc;
+}
+
+void ol__loop_retain(ol_loop *loop) { atomic_fetch_add_explicit(&loop->refs, 1, memory_order_relaxed); }
+
+void ol__loop_release(ol_loop *loop)
+{
+    if (atomic_fetch_sub_explicit(&loop->refs, 1, memory_order_acq_rel) != 1) return;
+    /* Only reached after shutdown dropped the owner's reference: the thread is joined. */
+    uv_loop_close(&loop->uv);
+    pthread_mutex_destroy(&loop->queue_lock);
+    free(loop);
 }
 
 int ol_loop_run(ol_loop *loop, int mode)

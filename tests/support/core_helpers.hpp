@@ -3,7 +3,22 @@
 #include <oneloop.h>
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
+
+// Catch2's assertions are not thread-safe: code on the loop thread or on helper threads uses
+// THREAD_CHECK, and the test asserts thread_check_failures() == 0 on its own thread.
+inline std::atomic<int> &thread_check_failures() {
+    static std::atomic<int> failures{0};
+    return failures;
+}
+#define THREAD_CHECK(cond)                                                                   \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            ++thread_check_failures();                                                       \
+            std::fprintf(stderr, "%s:%d: THREAD_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                                    \
+    } while (0)
 
 // A loop of its own for one test, shut down (and checked) at scope exit.
 struct TestLoop {
