@@ -185,16 +185,61 @@ static bool any_settled(ol_future *const *fs, size_t n, size_t *index)
     return false;
 }
 
-/* Spin briefly before sleeping: a job that finishes within a few microseconds then costs no
- * futex sleep and wake-up on either side. */
-#define OL_SPIN_ITERATIONS 0
+/* Adaptive spin before sleeping. A waiter whose jobs settle within a few microseconds (trivial
+ * jobs, cached answers) spins and skips the futex sleep and wake-up, which cost tens of
+ * microseconds on virtual machines. A thread whose spins keep failing (HTTP waits of
+ * milliseconds) halves its budget on each failure, down to zero, and tries again only once in
+ * 256 waits: then it costs next to no CPU. OL_WAIT_SPIN_US sets the maximum (default 50, 0 off). */
+static int64_t max_spin_ns(void)
+{
+    static atomic_llong cached = -1;
+    long long v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v < 0) {
+        const char *env = getenv("OL_WAIT_SPIN_US");
+        v = (env ? atoll(env) : 50) * 1000;
+        if (v < 0) v = 0;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+
+static _Thread_local unsigned spin_failures; /* consecutive failed spins of this thread */
+static _Thread_local unsigned spin_waits;
+
+static int64_t spin_budget_ns(void)
+{
+    int64_t budget = max_spin_ns() >> (spin_failures < 16 ? spin_failures : 16);
+    if (budget < 1000) budget = (++spin_waits % 256 == 0) ? max_spin_ns() : 0;
+    return budget;
+}
+
+static bool spin_until_settled(ol_future *const *fs, size_t n, size_t *index, int64_t budget_ns)
+{
+    if (budget_ns <= 0) return false;
+    uint64_t end = uv_hrtime() + (uint64_t)budget_ns;
+    do {
+        for (int i = 0; i < 64; i++) {
+            if (any_settled(fs, n, index)) return true;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    } while (uv_hrtime() < end);
+    return false;
+}
 
 static int wait_any_blocking(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *index)
 {
     if (any_settled(fs, n, index)) return OL_OK;
-    for (int i = 0; i < OL_SPIN_ITERATIONS; i++)
-        if (any_settled(fs, n, index)) return OL_OK;
     if (timeout_ms == 0) return OL_ETIMEDOUT;
+    int64_t budget = spin_budget_ns();
+    if (budget > 0) {
+        if (spin_until_settled(fs, n, index, budget)) {
+            spin_failures = 0;
+            return OL_OK;
+        }
+        spin_failures++;
+    }
 
     ol_waiter w;
     pthread_condattr_t attr;
