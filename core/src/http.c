@@ -1,16 +1,410 @@
-/* Placeholder until the HTTP kind lands (issue: HTTP jobs over libcurl). */
-#include "internal.h"
+/* The HTTP job kind: builds the easy handle on the loop thread, collects the response (or
+ * streams it into an iterator with back-pressure) and finishes the task exactly once. */
+#include "http_internal.h"
 
-int ol__http_loop_close(ol_loop *loop)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OL_HTTP_DEFAULT_PROTOCOLS "http,https"
+#define OL_HTTP_DEFAULT_USER_AGENT "oneloop/" OL_VERSION_STRING
+
+/* ---- callbacks curl runs during curl_multi_socket_action (loop thread) */
+
+static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 {
-    (void)loop;
+    ol_http_job *h = ((ol_job *)userdata)->data;
+    size_t len = size * n;
+    return ol__response_header_line(h->resp, line, len) == OL_OK ? len : 0;
+}
+
+/* Iterator: queue the final response's head before its first body byte (or at the end). */
+static int push_head(ol_job *job, ol_http_job *h)
+{
+    h->head_pushed = true;
+    ol_response *head = ol__response_clone_head(h->resp);
+    if (!head) return OL_ENOMEM;
+    char *url = NULL;
+    if (!head->effective_url && h->easy &&
+        curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
+        head->effective_url = ol__strdup(url);
+    return ol__iter_push(job->iter, OL_ITEM_HEAD, NULL, 0, head, ol__response_free);
+}
+
+static size_t write_to_iter(ol_job *job, ol_http_job *h, const char *data, size_t len)
+{
+    if (!h->head_pushed) {
+        int rc = push_head(job, h);
+        if (rc == OL_EAGAIN) { /* channel full already: take this chunk after the resume */
+            h->paused = true;
+            return CURL_WRITEFUNC_PAUSE;
+        }
+        if (rc != OL_OK) {
+            h->consumer_gone = rc == OL_ECANCELED;
+            return 0;
+        }
+    }
+    int rc = ol__iter_push(job->iter, OL_ITEM_DATA, data, len, NULL, NULL);
+    if (rc == OL_ECANCELED || rc == OL_ENOMEM) {
+        h->consumer_gone = rc == OL_ECANCELED;
+        return 0;
+    }
+    /* OL_EAGAIN: this chunk is queued but the channel is full. Refuse (pause) the next one;
+     * curl delivers a refused chunk again after curl_easy_pause(CONT). */
+    if (rc == OL_EAGAIN) h->pause_pending = true;
+    h->received += len;
+    return len;
+}
+
+static size_t on_write(char *data, size_t size, size_t n, void *userdata)
+{
+    ol_job *job = userdata;
+    ol_http_job *h = job->data;
+    size_t len = size * n;
+    if (h->pause_pending) {
+        h->pause_pending = false;
+        h->paused = true;
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    int64_t max = h->req.max_response_bytes;
+    if (max > 0 && (uint64_t)h->received + len > (uint64_t)max) {
+        h->too_large = true;
+        return 0;
+    }
+    if (job->iter) return write_to_iter(job, h, data, len);
+    size_t expected = 0;
+    if (h->resp->body_cap == 0) { /* size the buffer once from Content-Length */
+        curl_off_t cl = -1;
+        curl_easy_getinfo(h->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        if (cl > 0 && cl <= (curl_off_t)64 << 20) expected = (size_t)cl;
+    }
+    if (ol__response_append(h->resp, data, len, expected) != OL_OK) return 0;
+    h->received += len;
+    return len;
+}
+
+/* ---- the easy handle */
+
+static long curl_http_version(long v)
+{
+    switch (v) {
+    case OL_HTTP_VERSION_1_0: return CURL_HTTP_VERSION_1_0;
+    case OL_HTTP_VERSION_1_1: return CURL_HTTP_VERSION_1_1;
+    case OL_HTTP_VERSION_2: return CURL_HTTP_VERSION_2_0;
+    case OL_HTTP_VERSION_2_TLS: return CURL_HTTP_VERSION_2TLS;
+    case OL_HTTP_VERSION_2_PRIOR_KNOWLEDGE: return CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+    default: return CURL_HTTP_VERSION_NONE;
+    }
+}
+
+static int ol_version_of_curl(long v)
+{
+    switch (v) {
+    case CURL_HTTP_VERSION_1_0: return 10;
+    case CURL_HTTP_VERSION_1_1: return 11;
+    case CURL_HTTP_VERSION_2_0: return 20;
+    case CURL_HTTP_VERSION_3: return 30;
+    default: return 0;
+    }
+}
+
+#define SET(opt, val)                                              \
+    do {                                                           \
+        CURLcode rc_ = curl_easy_setopt(e, opt, val);              \
+        if (rc_ != CURLE_OK) {                                     \
+            snprintf(h->errbuf, sizeof h->errbuf, "%s (%s)",       \
+                     curl_easy_strerror(rc_), #opt);               \
+            return rc_ == CURLE_OUT_OF_MEMORY ? OL_ENOMEM : OL_EINVAL; \
+        }                                                          \
+    } while (0)
+
+static int set_method_and_body(CURL *e, ol_http_job *h)
+{
+    ol_http_request *r = &h->req;
+    const char *m = r->method ? r->method : "GET";
+    if (r->body_set) {
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        SET(CURLOPT_POSTFIELDS, r->body_len ? r->body : "");
+        if (strcmp(m, "POST") != 0) SET(CURLOPT_CUSTOMREQUEST, m);
+        /* No "Expect: 100-continue" round trip unless the caller asked for it. */
+        if (!r->has_expect) {
+            struct curl_slist *grown = curl_slist_append(r->headers, "Expect:");
+            if (!grown) return OL_ENOMEM;
+            r->headers = grown;
+            r->has_expect = true;
+        }
+    } else if (strcmp(m, "HEAD") == 0) {
+        SET(CURLOPT_NOBODY, 1L);
+    } else if (strcmp(m, "POST") == 0) {
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+        SET(CURLOPT_POSTFIELDS, "");
+    } else if (strcmp(m, "GET") != 0) {
+        SET(CURLOPT_CUSTOMREQUEST, m);
+    }
     return OL_OK;
 }
 
+static int set_tls(CURL *e, ol_http_job *h)
+{
+    ol_http_request *r = &h->req;
+    SET(CURLOPT_SSL_VERIFYPEER, r->verify_peer);
+    SET(CURLOPT_SSL_VERIFYHOST, r->verify_host ? 2L : 0L);
+    if (r->ca_file) SET(CURLOPT_CAINFO, r->ca_file);
+    if (r->ca_path) SET(CURLOPT_CAPATH, r->ca_path);
+    if (r->client_cert) SET(CURLOPT_SSLCERT, r->client_cert);
+    if (r->client_key) SET(CURLOPT_SSLKEY, r->client_key);
+    if (r->client_key_password) SET(CURLOPT_KEYPASSWD, r->client_key_password);
+    return OL_OK;
+}
+
+static int setup_easy(ol_job *job, ol_http_job *h, CURL *e)
+{
+    ol_http_request *r = &h->req;
+    const char *protocols = r->protocols ? r->protocols : OL_HTTP_DEFAULT_PROTOCOLS;
+    SET(CURLOPT_PRIVATE, (char *)job);
+    SET(CURLOPT_NOSIGNAL, 1L); /* DESIGN.md rule 5 */
+    SET(CURLOPT_ERRORBUFFER, h->errbuf);
+    SET(CURLOPT_PROTOCOLS_STR, protocols);
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+    SET(CURLOPT_URL, r->url);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, job);
+    SET(CURLOPT_WRITEFUNCTION, on_write);
+    SET(CURLOPT_WRITEDATA, job);
+    SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    int rc = set_method_and_body(e, h);
+    if (rc != OL_OK) return rc;
+    if (r->headers) SET(CURLOPT_HTTPHEADER, r->headers);
+    if (r->connect_timeout_ms) SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
+    if (r->timeout_ms) SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
+    if (r->low_speed_limit) SET(CURLOPT_LOW_SPEED_LIMIT, r->low_speed_limit);
+    if (r->low_speed_time_s) SET(CURLOPT_LOW_SPEED_TIME, r->low_speed_time_s);
+    if (r->max_redirects > 0) {
+        SET(CURLOPT_FOLLOWLOCATION, 1L);
+        SET(CURLOPT_MAXREDIRS, r->max_redirects);
+    }
+    SET(CURLOPT_UNRESTRICTED_AUTH, 0L); /* credentials stay with the first host */
+    if ((rc = set_tls(e, h)) != OL_OK) return rc;
+    long version = curl_http_version(r->http_version);
+    if (version != CURL_HTTP_VERSION_NONE) SET(CURLOPT_HTTP_VERSION, version);
+    /* Over TLS, wait for ALPN so concurrent requests share one HTTP/2 connection. */
+    if (strncmp(r->url, "https:", 6) == 0 && r->http_version != OL_HTTP_VERSION_1_0 &&
+        r->http_version != OL_HTTP_VERSION_1_1)
+        SET(CURLOPT_PIPEWAIT, 1L);
+    if (r->decompress) SET(CURLOPT_ACCEPT_ENCODING, "");
+    if (r->proxy) SET(CURLOPT_PROXY, r->proxy);
+    if (r->max_response_bytes > 0)
+        SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_response_bytes);
+    SET(CURLOPT_USERAGENT, r->user_agent ? r->user_agent : OL_HTTP_DEFAULT_USER_AGENT);
+    if (r->basic_auth) {
+        SET(CURLOPT_USERPWD, r->basic_auth);
+        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    }
+    return OL_OK;
+}
+#undef SET
+
+static void release_easy(ol_job *job, ol_http_job *h)
+{
+    if (!h->easy) return;
+    ol__http_ctx_remove(job->loop->http, h->easy);
+    ol__http_ctx_easy_put(job->loop->http, h->easy);
+    h->easy = NULL;
+}
+
+/* ---- the job's operations (loop thread, except destroy and the setters) */
+
+static int http_start(ol_job *job)
+{
+    ol_http_job *h = job->data;
+    ol_http_ctx *ctx = ol__http_ctx_get(job->loop);
+    h->resp = ol__response_new();
+    if (!ctx || !h->resp) return OL_ENOMEM;
+    CURL *e = ol__http_ctx_easy_get(ctx);
+    if (!e) return OL_ENOMEM;
+    int rc = setup_easy(job, h, e);
+    ol__http_ctx_setup_easy(ctx, e);
+    if (rc == OL_OK) rc = ol__http_ctx_add(ctx, e);
+    if (rc != OL_OK) {
+        ol__http_ctx_easy_put(ctx, e);
+        ol__task_finish(job, rc, NULL, NULL, 0, h->errbuf[0] ? h->errbuf : NULL);
+        return rc;
+    }
+    h->easy = e;
+    return OL_OK;
+}
+
+static void fill_response(ol_http_job *h, CURL *e)
+{
+    ol_response *resp = h->resp;
+    long code = 0, version = 0, redirects = 0;
+    char *url = NULL;
+    curl_off_t v = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+    if (code) resp->status = (int)code;
+    if (ol_version_of_curl(version)) resp->http_version = ol_version_of_curl(version);
+    if (url) {
+        free(resp->effective_url);
+        resp->effective_url = ol__strdup(url);
+    }
+    ol_http_timing *t = &resp->timing;
+    t->version = OL_HTTP_TIMING_VERSION;
+    curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &v), t->dns_us = v;
+    curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &v), t->connect_us = v;
+    curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &v), t->tls_us = v;
+    curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &v), t->first_byte_us = v;
+    curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &v), t->total_us = v;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_TIME_T, &v), t->redirect_us = v;
+    curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &v), t->bytes_up = (uint64_t)v;
+    curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &v), t->bytes_down = (uint64_t)v;
+    t->redirects = (unsigned)redirects;
+}
+
+static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool connected,
+                          char *msg, size_t cap)
+{
+    if (h->too_large || result == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(msg, cap, "response body larger than the limit of %lld bytes",
+                 (long long)h->req.max_response_bytes);
+        return OL_ETOOLARGE;
+    }
+    if (h->consumer_gone) {
+        snprintf(msg, cap, "iterator closed by the consumer");
+        return OL_ECANCELED;
+    }
+    /* curl 7.88 reports a header line over its limit (100 KB) as "out of memory": while the
+     * head is incomplete on a live connection, that is the peer's doing. */
+    if (result == CURLE_OUT_OF_MEMORY && connected && !h->resp->head_done) {
+        snprintf(msg, cap, "response headers too large");
+        return OL_ETOOLARGE;
+    }
+    snprintf(msg, cap, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(result));
+    if (result == CURLE_WRITE_ERROR) return OL_ENOMEM; /* our callbacks refuse only on OOM */
+    /* A reply that is not HTTP at all is rejected by curl as "HTTP/0.9 not allowed", with the
+     * code it also uses for a denied scheme. */
+    if (result == CURLE_UNSUPPORTED_PROTOCOL && strstr(h->errbuf, "HTTP/0.9")) return OL_EPROTO;
+    return ol__http_status_from_curl(result, os_errno);
+}
+
+void ol__http_transfer_done(ol_job *job, CURLcode result)
+{
+    ol_http_job *h = job->data;
+    CURL *e = h->easy;
+    long connects = 0, os_errno = 0;
+    char *ip = NULL; /* set once connected, also on a reused connection */
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
+    bool connected = ip && *ip;
+    if (connects > 0)
+        atomic_fetch_add_explicit(&job->loop->n_http_connections, (uint64_t)connects,
+                                  memory_order_relaxed);
+    fill_response(h, e);
+    release_easy(job, h);
+    if (result != CURLE_OK) {
+        char msg[CURL_ERROR_SIZE + 64];
+        int status = failure_status(h, result, os_errno, connected, msg, sizeof msg);
+        ol__task_finish(job, status, NULL, NULL, 0, msg);
+        return;
+    }
+    if (job->iter && !h->head_pushed) push_head(job, h); /* a response without body */
+    ol_response *resp = h->resp;
+    h->resp = NULL;
+    ol__task_finish(job, OL_OK, resp, ol__response_free, 0, NULL);
+}
+
+static void http_cancel(ol_job *job)
+{
+    release_easy(job, job->data);
+    ol__task_finish(job, OL_ECANCELED, NULL, NULL, 0, NULL);
+}
+
+static void http_resume(ol_job *job)
+{
+    ol_http_job *h = job->data;
+    h->pause_pending = false;
+    if (!h->paused || !h->easy) return;
+    h->paused = false;
+    /* May deliver the held chunk right here, and pause again. */
+    CURLcode rc = curl_easy_pause(h->easy, CURLPAUSE_CONT);
+    if (rc != CURLE_OK && !job->finished) ol__http_transfer_done(job, rc);
+}
+
+static void http_destroy(ol_job *job)
+{
+    ol_http_job *h = job->data;
+    if (!h) return;
+    if (h->easy) curl_easy_cleanup(h->easy); /* not reached: finished transfers release it */
+    ol__response_free(h->resp);
+    ol__http_request_clear(&h->req);
+    free(h);
+}
+
+static int http_set_int(ol_job *job, int option, int64_t value)
+{
+    return ol__http_request_set_int(&((ol_http_job *)job->data)->req, option, value);
+}
+
+static int http_set_str(ol_job *job, int option, const char *value)
+{
+    return ol__http_request_set_str(&((ol_http_job *)job->data)->req, option, value);
+}
+
+static int http_set_bytes(ol_job *job, int option, const void *data, size_t len)
+{
+    return ol__http_request_set_bytes(&((ol_http_job *)job->data)->req, option, data, len);
+}
+
+static const ol_job_ops http_ops = {
+    .start = http_start,
+    .cancel = http_cancel,
+    .resume = http_resume,
+    .destroy = http_destroy,
+    .set_int = http_set_int,
+    .set_str = http_set_str,
+    .set_bytes = http_set_bytes,
+};
+
+/* ---- public constructors */
+
 int ol_http_job_new(ol_job **out, const char *method, const char *url)
 {
-    (void)method;
-    (void)url;
-    if (out) *out = NULL;
-    return OL_ENOTSUP;
+    if (!out) return OL_EINVAL;
+    *out = NULL;
+    if (!url) return OL_EINVAL;
+    ol__http_global_init();
+    ol_http_job *h = calloc(1, sizeof *h);
+    ol_job *job = h ? ol__job_alloc(OL_JOB_HTTP, &http_ops) : NULL;
+    if (!job) {
+        free(h);
+        return OL_ENOMEM;
+    }
+    ol__http_request_init(&h->req);
+    job->data = h;
+    int rc = ol__http_request_set_str(&h->req, OL_HTTP_URL, url);
+    if (rc == OL_OK && method) rc = ol__http_request_set_method(&h->req, method);
+    if (rc != OL_OK) {
+        ol__job_destroy(job);
+        return rc;
+    }
+    *out = job;
+    return OL_OK;
+}
+
+int ol_http_job_set_body_borrowed(ol_job *job, const void *data, size_t len,
+                                  ol_free_fn free_fn, void *user_data)
+{
+    if (!job || job->kind != OL_JOB_HTTP || job->ops != &http_ops || (!data && len))
+        return OL_EINVAL;
+    ol_http_request *r = &((ol_http_job *)job->data)->req;
+    ol__http_request_drop_body(r);
+    r->body = data;
+    r->body_len = len;
+    r->body_set = true;
+    r->body_free = free_fn;
+    r->body_user = user_data;
+    return OL_OK;
 }

@@ -1,0 +1,53 @@
+/* CURLcode of a finished transfer -> stable OL_E* status. */
+#include "http_internal.h"
+
+#include <errno.h>
+
+int ol__http_status_from_curl(CURLcode code, long os_errno)
+{
+    switch (code) {
+    case CURLE_OK: return OL_OK;
+    case CURLE_UNSUPPORTED_PROTOCOL: return OL_EPROTOCOL_DENIED;
+    case CURLE_URL_MALFORMAT: return OL_EURL;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return OL_EDNS;
+    case CURLE_COULDNT_CONNECT:
+        return os_errno == ECONNREFUSED ? OL_ECONNREFUSED : OL_ECONNECT;
+    case CURLE_PROXY: return OL_ECONNECT;
+    case CURLE_OPERATION_TIMEDOUT: return OL_ETIMEDOUT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED: return OL_ETLS;
+    case CURLE_FILESIZE_EXCEEDED: return OL_ETOOLARGE;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_RANGE_ERROR: return OL_EPROTO;
+    case CURLE_RECV_ERROR: return OL_ERECV;
+    case CURLE_SEND_ERROR:
+    case CURLE_SEND_FAIL_REWIND: return OL_ESEND;
+    case CURLE_PARTIAL_FILE: return OL_EPARTIAL;
+    case CURLE_TOO_MANY_REDIRECTS: return OL_EREDIRECTS;
+    case CURLE_GOT_NOTHING: return OL_EEMPTY;
+    case CURLE_OUT_OF_MEMORY: return OL_ENOMEM;
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_UNKNOWN_OPTION:
+    case CURLE_NOT_BUILT_IN: return OL_EINVAL;
+    case CURLE_ABORTED_BY_CALLBACK: return OL_ECANCELED;
+    default: return OL_ERROR;
+    }
+}

@@ -1,0 +1,114 @@
+/* Private declarations shared by the HTTP kind's source files (http*.c). */
+#ifndef ONELOOP_HTTP_INTERNAL_H
+#define ONELOOP_HTTP_INTERNAL_H
+
+#include "internal.h"
+
+#include <curl/curl.h>
+
+/* ---- the response (http_response.c) */
+
+typedef struct ol_http_header {
+    char *name;  /* one allocation: "name\0value\0"; value points into it */
+    char *value;
+} ol_http_header;
+
+struct ol_response {
+    int status;
+    int http_version;          /* 10, 11, 20, 30; 0 until known */
+    ol_http_header *headers;
+    size_t n_headers, cap_headers;
+    bool head_done;            /* blank line seen: later non-status lines are trailers */
+    unsigned char *body;
+    size_t body_size, body_cap;
+    char *effective_url;
+    ol_http_timing timing;
+};
+
+ol_response *ol__response_new(void);
+void ol__response_free(void *resp);
+/* Feed one header line as curl delivers it (status line, header, blank line; CRLF
+ * included or not). A status line starts a new response head (redirects, 1xx). Returns OL_OK
+ * or OL_ENOMEM. Never reads beyond len. */
+int ol__response_header_line(ol_response *resp, const char *line, size_t len);
+/* Append body bytes; expected (when > 0) sizes the first allocation. OL_OK or OL_ENOMEM. */
+int ol__response_append(ol_response *resp, const void *data, size_t len, size_t expected);
+/* A copy of status, version and headers, without body (an iterator's HEAD item). */
+ol_response *ol__response_clone_head(const ol_response *resp);
+
+/* ---- the job's description (http_options.c) */
+
+typedef struct ol_http_request {
+    char *method;              /* NULL: GET */
+    char *url;
+    struct curl_slist *headers;
+    bool has_expect;           /* the caller set an Expect: header */
+    const void *body;          /* NULL: no body */
+    size_t body_len;
+    bool body_set;
+    void *body_copy;           /* owned copy (OL_HTTP_BODY) */
+    ol_free_fn body_free;      /* borrowed body: free_fn(body_user) at the end */
+    void *body_user;
+    long connect_timeout_ms, timeout_ms, low_speed_limit, low_speed_time_s;
+    long max_redirects;
+    long verify_peer, verify_host;
+    char *ca_file, *ca_path, *client_cert, *client_key, *client_key_password;
+    long http_version;         /* OL_HTTP_VERSION_* */
+    long decompress;
+    char *proxy;               /* NULL: curl's default (environment) */
+    int64_t max_response_bytes;
+    char *user_agent;
+    char *protocols;           /* NULL: "http,https" */
+    char *basic_auth;
+} ol_http_request;
+
+void ol__http_request_init(ol_http_request *req);
+void ol__http_request_clear(ol_http_request *req);
+int ol__http_request_set_int(ol_http_request *req, int option, int64_t value);
+int ol__http_request_set_str(ol_http_request *req, int option, const char *value);
+int ol__http_request_set_bytes(ol_http_request *req, int option, const void *data, size_t len);
+int ol__http_request_set_method(ol_http_request *req, const char *method);
+/* Drop the current body (calls a borrowed body's free function). */
+void ol__http_request_drop_body(ol_http_request *req);
+
+/* ---- a running transfer (http.c) */
+
+typedef struct ol_http_job {
+    ol_http_request req;
+    CURL *easy;
+    ol_response *resp;
+    size_t received;           /* body bytes delivered by curl (decoded) */
+    bool too_large;            /* the write callback hit max_response_bytes */
+    bool consumer_gone;        /* the iterator was closed */
+    bool head_pushed;          /* iterator: the HEAD item is queued */
+    bool pause_pending;        /* iterator full: refuse (pause) the next chunk */
+    bool paused;               /* curl is paused by us */
+    char errbuf[CURL_ERROR_SIZE];
+} ol_http_job;
+
+/* Loop thread: the transfer ended inside curl (CURLMSG_DONE). Removes and frees the easy
+ * handle, then finishes the task. */
+void ol__http_transfer_done(ol_job *job, CURLcode result);
+
+/* ---- the multi handle of a loop (http_multi.c) */
+
+/* Loop thread: the loop's context, created on first use. NULL when out of memory. */
+ol_http_ctx *ol__http_ctx_get(ol_loop *loop);
+int ol__http_ctx_add(ol_http_ctx *ctx, CURL *easy);
+void ol__http_ctx_remove(ol_http_ctx *ctx, CURL *easy);
+/* A fresh or reset easy handle (NULL when out of memory), and its return after a transfer
+ * (removed from the multi first). */
+CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx);
+void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy);
+/* Route the easy handle's socket open/close through the context (before adding it). */
+void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy);
+
+/* ---- errors (http_errors.c) */
+
+/* The OL_E* status for a finished transfer's CURLcode. */
+int ol__http_status_from_curl(CURLcode code, long os_errno);
+
+/* ---- once per process (http_options.c) */
+void ol__http_global_init(void);
+
+#endif

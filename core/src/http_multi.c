@@ -1,0 +1,292 @@
+/* One curl multi handle per loop, driven by curl_multi_socket_action from uv_poll (one per
+ * socket) and one uv_timer (curl's timeout); also the loop's pool of reusable easy handles.
+ * Loop thread only. */
+#include "http_internal.h"
+
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Idle connections kept when ol_loop_options.max_connections is 0. */
+#define OL_HTTP_IDLE_CONNECTIONS 256
+/* Easy handles kept for reuse: creating one per request costs more than resetting it. */
+#define OL_HTTP_IDLE_EASY 128
+
+/* One uv_poll per socket. Sockets curl opens through on_open_socket keep theirs until curl
+ * closes them (on_close_socket), so a reused connection is not re-registered with epoll for
+ * every request; other descriptors curl reports (its resolver's) get one from the socket
+ * callback until CURL_POLL_REMOVE. */
+typedef struct http_sock {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    int events;       /* what the uv_poll watches now (0: stopped) */
+    bool wanted;      /* curl watches this socket (between a POLL_IN/OUT and POLL_REMOVE) */
+    bool ours;        /* opened by on_open_socket: lives until on_close_socket */
+    bool closed;      /* handle closing; memory freed by the close callback */
+    ol_http_ctx *ctx;
+    struct http_sock *prev, *next; /* ctx->socks, so shutdown can close leftovers */
+} http_sock;
+
+struct ol_http_ctx {
+    ol_loop *loop;
+    CURLM *multi;
+    uv_timer_t timer;
+    http_sock *socks;
+    http_sock **by_fd;  /* fd -> its http_sock */
+    size_t by_fd_size;
+    CURL *idle_easy[OL_HTTP_IDLE_EASY]; /* reset handles ready for the next job */
+    size_t n_idle_easy;
+    int running;
+};
+
+/* Hand every finished transfer to its job. */
+static void process_done(ol_http_ctx *ctx)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(ctx->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        ol_job *job = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+        if (job) ol__http_transfer_done(job, msg->data.result);
+    }
+}
+
+static http_sock *lookup(ol_http_ctx *ctx, curl_socket_t fd)
+{
+    return fd >= 0 && (size_t)fd < ctx->by_fd_size ? ctx->by_fd[fd] : NULL;
+}
+
+static void on_poll(uv_poll_t *poll, int status, int events);
+
+static http_sock *sock_new(ol_http_ctx *ctx, curl_socket_t fd, bool ours)
+{
+    if (fd < 0) return NULL;
+    if ((size_t)fd >= ctx->by_fd_size) {
+        size_t size = ctx->by_fd_size ? ctx->by_fd_size : 64;
+        while (size <= (size_t)fd) size *= 2;
+        http_sock **grown = realloc(ctx->by_fd, size * sizeof *grown);
+        if (!grown) return NULL;
+        for (size_t i = ctx->by_fd_size; i < size; i++) grown[i] = NULL;
+        ctx->by_fd = grown;
+        ctx->by_fd_size = size;
+    }
+    http_sock *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (uv_poll_init_socket(&ctx->loop->uv, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->fd = fd;
+    s->ctx = ctx;
+    s->ours = ours;
+    s->poll.data = s;
+    s->next = ctx->socks;
+    if (ctx->socks) ctx->socks->prev = s;
+    ctx->socks = s;
+    ctx->by_fd[fd] = s;
+    return s;
+}
+
+static void sock_closed(uv_handle_t *h) { free(h->data); }
+
+static void sock_close(http_sock *s)
+{
+    ol_http_ctx *ctx = s->ctx;
+    s->closed = true;
+    if (lookup(ctx, s->fd) == s) ctx->by_fd[s->fd] = NULL;
+    if (s->prev) s->prev->next = s->next;
+    else ctx->socks = s->next;
+    if (s->next) s->next->prev = s->prev;
+    /* Stop synchronously: the fd may be closed as soon as we return (DESIGN.md rule 7). */
+    uv_poll_stop(&s->poll);
+    uv_close((uv_handle_t *)&s->poll, sock_closed);
+}
+
+static void sock_watch(http_sock *s, int events)
+{
+    if (events == s->events) return; /* unchanged: no epoll_ctl */
+    s->events = events;
+    if (events) uv_poll_start(&s->poll, events, on_poll);
+    else uv_poll_stop(&s->poll);
+}
+
+static void on_poll(uv_poll_t *poll, int status, int events)
+{
+    http_sock *s = poll->data;
+    ol_http_ctx *ctx = s->ctx;
+    if (!s->wanted) {
+        /* An idle pooled connection became readable (the server closed it): stop watching;
+         * curl notices the dead connection when it next picks it. */
+        sock_watch(s, 0);
+        return;
+    }
+    int flags = 0, before = s->events;
+    if (status < 0) {
+        /* libuv reports POLLERR (a reset peer, ...) as UV_EBADF and stops the handle. Tell
+         * curl (DESIGN.md rule 7), with IN|OUT so that it reads the socket and reports the
+         * real cause ("connection reset") instead of a bare "select/poll returned error". */
+        flags = CURL_CSELECT_ERR | CURL_CSELECT_IN | CURL_CSELECT_OUT;
+        s->events = 0; /* libuv stopped it */
+    } else {
+        if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
+        if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+    }
+    curl_multi_socket_action(ctx->multi, s->fd, flags, &ctx->running);
+    /* Still wanted after an error and curl did not re-arm it: watch as before. */
+    if (status < 0 && !s->closed && s->wanted && s->events == 0) sock_watch(s, before);
+    process_done(ctx);
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    (void)socketp;
+    ol_http_ctx *ctx = userp;
+    http_sock *s = lookup(ctx, fd);
+    if (what == CURL_POLL_REMOVE) {
+        if (!s) return 0;
+        s->wanted = false;
+        if (!s->ours) sock_close(s); /* a resolver fd: curl closes it after this */
+        else if (s->events & UV_WRITABLE) sock_watch(s, 0); /* writable would spin */
+        /* else: keep watching an idle connection for readability; see on_poll */
+        return 0;
+    }
+    if (!s && !(s = sock_new(ctx, fd, false))) return -1;
+    s->wanted = true;
+    int events = 0;
+    if (what & CURL_POLL_IN) events |= UV_READABLE;
+    if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+    sock_watch(s, events);
+    return 0;
+}
+
+/* Sockets of connections: curl opens and closes them through us (their uv_poll lives as long
+ * as the socket). */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
+                                    struct curl_sockaddr *addr)
+{
+    ol_http_ctx *ctx = clientp;
+    (void)purpose;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (fd == CURL_SOCKET_BAD) return fd;
+    if (!sock_new(ctx, fd, true)) {
+        close(fd);
+        return CURL_SOCKET_BAD;
+    }
+    return fd;
+}
+
+static int on_close_socket(void *clientp, curl_socket_t fd)
+{
+    http_sock *s = lookup(clientp, fd);
+    if (s) sock_close(s);
+    return close(fd);
+}
+
+void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy)
+{
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, ctx);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, ctx);
+}
+
+static void on_timer(uv_timer_t *timer)
+{
+    ol_http_ctx *ctx = timer->data;
+    curl_multi_socket_action(ctx->multi, CURL_SOCKET_TIMEOUT, 0, &ctx->running);
+    process_done(ctx);
+}
+
+/* curl asks for a (re)armed timeout; socket_action may not be called from here, so even a
+ * 0 ms timeout goes through the uv timer. */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    ol_http_ctx *ctx = userp;
+    if (timeout_ms < 0) uv_timer_stop(&ctx->timer);
+    else uv_timer_start(&ctx->timer, on_timer, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
+{
+    if (loop->http) return loop->http;
+    ol__http_global_init();
+    ol_http_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    ctx->loop = loop;
+    ctx->multi = curl_multi_init();
+    if (!ctx->multi) {
+        free(ctx);
+        return NULL;
+    }
+    uv_timer_init(&loop->uv, &ctx->timer);
+    ctx->timer.data = ctx;
+    curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, ctx);
+    curl_multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(ctx->multi, CURLMOPT_TIMERDATA, ctx);
+    if (loop->opts.max_connections)
+        curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                          (long)loop->opts.max_connections);
+    /* Idle connections kept for reuse. curl's default (4 per transfer in the multi right now)
+     * prunes the pool whenever traffic dips, which defeats reuse for bursty callers. */
+    curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS,
+                      (long)(loop->opts.max_connections ? loop->opts.max_connections
+                                                        : OL_HTTP_IDLE_CONNECTIONS));
+    if (loop->opts.max_host_connections)
+        curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          (long)loop->opts.max_host_connections);
+    loop->http = ctx;
+    return ctx;
+}
+
+int ol__http_ctx_add(ol_http_ctx *ctx, CURL *easy)
+{
+    CURLMcode rc = curl_multi_add_handle(ctx->multi, easy);
+    return rc == CURLM_OK ? OL_OK : rc == CURLM_OUT_OF_MEMORY ? OL_ENOMEM : OL_ERROR;
+}
+
+void ol__http_ctx_remove(ol_http_ctx *ctx, CURL *easy)
+{
+    curl_multi_remove_handle(ctx->multi, easy);
+}
+
+CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx)
+{
+    if (ctx->n_idle_easy) return ctx->idle_easy[--ctx->n_idle_easy];
+    return curl_easy_init();
+}
+
+void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy)
+{
+    if (!easy) return;
+    if (ctx->n_idle_easy == OL_HTTP_IDLE_EASY) {
+        curl_easy_cleanup(easy);
+        return;
+    }
+    curl_easy_reset(easy); /* every option back to its default; connections stay in the multi */
+    ctx->idle_easy[ctx->n_idle_easy++] = easy;
+}
+
+static void ctx_closed(uv_handle_t *h) { free(h->data); }
+
+int ol__http_loop_close(ol_loop *loop)
+{
+    ol_http_ctx *ctx = loop->http;
+    if (!ctx) return OL_OK;
+    loop->http = NULL;
+    while (ctx->n_idle_easy) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy]);
+    /* Closing cached connections may call on_curl_socket(REMOVE): ctx is still valid. */
+    curl_multi_cleanup(ctx->multi);
+    ctx->multi = NULL;
+    while (ctx->socks) sock_close(ctx->socks);
+    uv_timer_stop(&ctx->timer);
+    free(ctx->by_fd);
+    ctx->by_fd = NULL;
+    ctx->by_fd_size = 0;
+    uv_close((uv_handle_t *)&ctx->timer, ctx_closed);
+    return OL_OK;
+}

@@ -1,0 +1,54 @@
+'use strict';
+// oneloop.http: requests run on the process-wide executor, shared by every worker thread.
+const { binding, track, checkSignal } = require('./dispatch');
+const { requestArgs } = require('./options');
+const { Response } = require('./response');
+const { openStream, openStreamSync } = require('./stream');
+
+function prepare(url, options) {
+  const { args, signal } = requestArgs(url, options);
+  return { args, signal: checkSignal(signal) };
+}
+
+async function request(url, options) {
+  const { args, signal } = prepare(url, options);
+  if (signal?.aborted) throw signal.reason; // nothing submitted
+  return new Response(await track(binding.httpRequest(...args), signal));
+}
+
+function requestSync(url, options) {
+  const { args, signal } = prepare(url, options);
+  if (signal !== undefined) throw new TypeError('options.signal is not supported by requestSync (the call blocks this thread)');
+  return new Response(binding.httpRequestSync(...args));
+}
+
+function withMethod(method, options) {
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw new TypeError('options must be an object');
+  }
+  return { ...options, method };
+}
+
+function withBody(method, body, options) {
+  const o = withMethod(method, options);
+  if (body !== undefined) o.body = body;
+  return o;
+}
+
+module.exports = {
+  request,
+  get: (url, options) => request(url, withMethod('GET', options)),
+  post: (url, body, options) => request(url, withBody('POST', body, options)),
+  requestSync,
+  getSync: (url, options) => requestSync(url, withMethod('GET', options)),
+  postSync: (url, body, options) => requestSync(url, withBody('POST', body, options)),
+  stream: (url, options) => {
+    const { args, signal } = prepare(url, options);
+    return openStream(args, signal);
+  },
+  streamSync: (url, options) => {
+    const { args, signal } = prepare(url, options);
+    if (signal !== undefined) throw new TypeError('options.signal is not supported by streamSync (the call blocks this thread)');
+    return openStreamSync(args, undefined);
+  },
+};

@@ -1,0 +1,109 @@
+"""Awaiting native futures inside asyncio: one notifier per asyncio loop, its fd registered
+with loop.add_reader, so completions reach the loop in batches through one wakeup."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import itertools
+import os
+import weakref
+from typing import TYPE_CHECKING, Any, Dict, Tuple
+
+from ._ffi import ffi, lib
+from .errors import error_for
+
+if TYPE_CHECKING:
+    from .futures import NativeFuture
+
+_BATCH = 256
+
+
+class LoopDispatcher:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        out = ffi.new("ol_notifier **")
+        rc = lib.ol_notifier_new(out)
+        if rc < 0:
+            raise error_for(rc)
+        self._notifier = ffi.gc(out[0], lib.ol_notifier_free)
+        self._loop = weakref.ref(loop)  # the loop owns us (weak-keyed map), not the reverse
+        self._pending: Dict[int, Tuple["NativeFuture", asyncio.Future]] = {}
+        self._tags = itertools.count(1)
+        self._buf = ffi.new("uint64_t[]", _BATCH)
+        loop.add_reader(lib.ol_notifier_fd(self._notifier), self._on_ready)
+
+    def watch(self, fut: "NativeFuture", loop: asyncio.AbstractEventLoop) -> asyncio.Future:
+        afut = loop.create_future()
+        tag = next(self._tags)
+        self._pending[tag] = (fut, afut)
+        rc = lib.ol_notifier_watch(self._notifier, fut._handle, tag)
+        if rc < 0:
+            del self._pending[tag]
+            raise error_for(rc)
+        afut.add_done_callback(functools.partial(_cancel_native_if_cancelled, fut))
+        return afut
+
+    def _on_ready(self) -> None:
+        n, buf, pending = self._notifier, self._buf, self._pending
+        while True:
+            count = lib.ol_notifier_drain(n, buf, _BATCH)
+            for i in range(count):
+                entry = pending.pop(buf[i], None)
+                if entry is not None:
+                    _transfer(*entry)
+            if count < _BATCH:
+                return
+
+    def close(self) -> None:
+        loop = self._loop()
+        try:
+            if loop is not None:
+                loop.remove_reader(lib.ol_notifier_fd(self._notifier))
+        except Exception:  # the loop may already be closed
+            pass
+
+
+def _cancel_native_if_cancelled(fut: "NativeFuture", afut: asyncio.Future) -> None:
+    # The awaiting task was cancelled: carry it to the native job.
+    if afut.cancelled():
+        fut.cancel()
+
+
+def _transfer(fut: "NativeFuture", afut: asyncio.Future) -> None:
+    fut._settle_from_c()
+    if afut.done():
+        return
+    if fut.cancelled():
+        afut.cancel()
+        return
+    exc = fut._exception
+    if exc is not None:
+        afut.set_exception(exc)
+    else:
+        afut.set_result(fut._result)
+
+
+_dispatchers: "weakref.WeakKeyDictionary[Any, LoopDispatcher]" = weakref.WeakKeyDictionary()
+_last: Tuple[Any, Any] = (None, None)
+
+
+def watch_in_running_loop(fut: "NativeFuture") -> asyncio.Future:
+    """An asyncio future of the running loop that settles like fut."""
+    global _last
+    loop = asyncio.get_running_loop()
+    ref, d = _last
+    if ref is None or ref() is not loop:
+        d = _dispatchers.get(loop)
+        if d is None:
+            d = _dispatchers[loop] = LoopDispatcher(loop)
+        _last = (weakref.ref(loop), d)
+    return d.watch(fut, loop)
+
+
+def _after_fork_in_child() -> None:
+    # Notifiers and selectors of the parent's loops are not ours to use in the child.
+    global _dispatchers, _last
+    _dispatchers = weakref.WeakKeyDictionary()
+    _last = (None, None)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,185 @@
+"""Turning Python keyword options into the core's OL_HTTP_* job options (validated here, so
+bad input raises before anything is submitted: CONFORMANCE C15)."""
+from __future__ import annotations
+
+import json as _json
+import math
+import re
+import urllib.parse
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+from ._ffi import ffi, lib
+
+HeadersArg = Union[Mapping[str, str], Iterable[Tuple[str, str]], None]
+
+_HTTP_VERSIONS = {
+    None: lib.OL_HTTP_VERSION_ANY, "1.0": lib.OL_HTTP_VERSION_1_0, "1.1": lib.OL_HTTP_VERSION_1_1,
+    "2": lib.OL_HTTP_VERSION_2, "2-tls": lib.OL_HTTP_VERSION_2_TLS,
+    "2-prior-knowledge": lib.OL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
+}
+DEFAULT_MAX_REDIRECTS = 10
+_TOKEN = re.compile(rb"[A-Z0-9!#$%&'*+.^_`|~-]+")  # RFC 9110 token
+
+
+class Prepared:
+    """One request as the C helpers take it (an olpy_req); holds the buffers it points to."""
+
+    __slots__ = ("req", "raise_for_status", "_keep")
+
+    def __init__(self, method: bytes, url: bytes, body: Optional[bytes],
+                 ints: Dict[int, int], strs: List[Tuple[int, bytes]], raise_for_status: bool) -> None:
+        req = self.req = ffi.new("olpy_req *")
+        keep = self._keep = [ffi.new("char[]", method), ffi.new("char[]", url)]
+        req.method, req.url = keep[0], keep[1]
+        if body is not None:
+            buf = ffi.new("char[]", body)
+            keep.append(buf)
+            req.body, req.body_len, req.has_body = buf, len(body), 1
+        if ints:
+            keys, values = ffi.new("int[]", list(ints.keys())), ffi.new("int64_t[]", list(ints.values()))
+            keep += [keys, values]
+            req.int_keys, req.int_values, req.n_int = keys, values, len(ints)
+        if strs:
+            values_c = [ffi.new("char[]", v) for _, v in strs]
+            keys, values = ffi.new("int[]", [k for k, _ in strs]), ffi.new("char *[]", values_c)
+            keep += [keys, values] + values_c
+            req.str_keys, req.str_values, req.n_str = keys, values, len(strs)
+        self.raise_for_status = raise_for_status
+
+
+def _text(name: str, value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if "\x00" in value:
+        raise ValueError(f"{name} must not contain NUL characters")
+    return value.encode("utf-8")
+
+
+def _seconds_ms(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds or None, not {type(value).__name__}")
+    if not value > 0 or math.isinf(value):
+        raise ValueError(f"{name} must be a positive finite number of seconds, got {value!r}")
+    return max(1, int(math.ceil(value * 1000)))
+
+
+def _count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return value
+
+
+def _header_lines(headers: HeadersArg) -> List[bytes]:
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    lines = []
+    try:
+        iterator = iter(pairs)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"headers must be a mapping or pairs, not {type(headers).__name__}") from None
+    for pair in iterator:
+        try:
+            name, value = pair
+        except (TypeError, ValueError):
+            raise TypeError("headers must be a mapping or (name, value) pairs") from None
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("header names and values must be str")
+        if not name or any(c in name for c in ":\r\n\x00 ") or any(c in value for c in "\r\n\x00"):
+            raise ValueError(f"invalid header {name!r}: {value!r}")
+        lines.append(f"{name}: {value}".encode("latin-1"))
+    return lines
+
+
+def _body_bytes(body: Any) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    raise TypeError(f"body must be bytes, str, bytearray or memoryview, not {type(body).__name__}")
+
+
+def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None,
+            headers: HeadersArg = None, body: Any = None, json: Any = None,
+            timeout: Optional[float] = None, connect_timeout: Optional[float] = None,
+            follow_redirects: Union[bool, int] = False, verify: Union[bool, str] = True,
+            verify_host: bool = True,
+            ca_path: Optional[str] = None, client_cert: Optional[str] = None,
+            client_key: Optional[str] = None, client_key_password: Optional[str] = None,
+            http_version: Optional[str] = None, decompress: bool = False,
+            proxy: Optional[str] = None, max_response_bytes: Optional[int] = None,
+            user_agent: Optional[str] = None, protocols: Union[str, Iterable[str], None] = None,
+            auth: Optional[Tuple[str, str]] = None, low_speed_limit: Optional[int] = None,
+            low_speed_time: Optional[int] = None, raise_for_status: bool = False) -> Prepared:
+    method_b = _text("method", method).upper()
+    if not _TOKEN.fullmatch(method_b):
+        raise ValueError(f"invalid HTTP method {method!r}")
+    if params is not None:
+        if not isinstance(params, Mapping):
+            raise TypeError(f"params must be a mapping, not {type(params).__name__}")
+        if not isinstance(url, str):
+            raise TypeError(f"url must be a str, not {type(url).__name__}")
+        url = url + ("&" if "?" in url else "?") + urllib.parse.urlencode(params, doseq=True)
+    url_b = _text("url", url)
+    body_b: Optional[bytes] = None
+    ints: Dict[int, int] = {}
+    strs: List[Tuple[int, bytes]] = []
+    lines = _header_lines(headers) if headers is not None else []
+    if json is not None:
+        if body is not None:
+            raise TypeError("pass body or json, not both")
+        body_b = _json.dumps(json, separators=(",", ":")).encode("utf-8")
+        if not any(line.lower().startswith(b"content-type:") for line in lines):
+            lines.append(b"Content-Type: application/json")
+    elif body is not None:
+        body_b = _body_bytes(body)
+    strs += [(lib.OL_HTTP_HEADER, line) for line in lines]
+    if timeout is not None:
+        ints[lib.OL_HTTP_TIMEOUT_MS] = _seconds_ms("timeout", timeout)
+    if connect_timeout is not None:
+        ints[lib.OL_HTTP_CONNECT_TIMEOUT_MS] = _seconds_ms("connect_timeout", connect_timeout)
+    if follow_redirects is True:
+        ints[lib.OL_HTTP_FOLLOW_REDIRECTS] = DEFAULT_MAX_REDIRECTS
+    elif follow_redirects is not False:
+        ints[lib.OL_HTTP_FOLLOW_REDIRECTS] = _count("follow_redirects", follow_redirects)
+    if isinstance(verify, str):
+        strs.append((lib.OL_HTTP_CA_FILE, _text("verify", verify)))
+    elif verify is False:
+        ints[lib.OL_HTTP_VERIFY_PEER] = 0
+        ints[lib.OL_HTTP_VERIFY_HOST] = 0
+    elif verify is not True:
+        raise TypeError("verify must be True, False or a CA bundle path")
+    if verify_host is False:  # keep checking the chain, accept any host name
+        ints[lib.OL_HTTP_VERIFY_HOST] = 0
+    elif verify_host is not True:
+        raise TypeError("verify_host must be True or False")
+    for key, name, value in ((lib.OL_HTTP_CA_PATH, "ca_path", ca_path),
+                             (lib.OL_HTTP_CLIENT_CERT, "client_cert", client_cert),
+                             (lib.OL_HTTP_CLIENT_KEY, "client_key", client_key),
+                             (lib.OL_HTTP_CLIENT_KEY_PASSWORD, "client_key_password", client_key_password),
+                             (lib.OL_HTTP_PROXY, "proxy", proxy),
+                             (lib.OL_HTTP_USER_AGENT, "user_agent", user_agent)):
+        if value is not None:
+            strs.append((key, _text(name, value)))
+    if http_version not in _HTTP_VERSIONS:
+        raise ValueError(f"http_version must be one of {sorted(k for k in _HTTP_VERSIONS if k)} or None")
+    if http_version is not None:
+        ints[lib.OL_HTTP_VERSION] = _HTTP_VERSIONS[http_version]
+    if decompress:
+        ints[lib.OL_HTTP_DECOMPRESS] = 1
+    if max_response_bytes is not None:
+        ints[lib.OL_HTTP_MAX_RESPONSE_BYTES] = _count("max_response_bytes", max_response_bytes)
+    if protocols is not None:
+        joined = protocols if isinstance(protocols, str) else ",".join(protocols)
+        strs.append((lib.OL_HTTP_PROTOCOLS, _text("protocols", joined)))
+    if auth is not None:
+        if not (isinstance(auth, tuple) and len(auth) == 2):
+            raise TypeError("auth must be a (user, password) tuple")
+        strs.append((lib.OL_HTTP_BASIC_AUTH, _text("auth user", auth[0]) + b":" + _text("auth password", auth[1])))
+    if low_speed_limit is not None:
+        ints[lib.OL_HTTP_LOW_SPEED_LIMIT] = _count("low_speed_limit", low_speed_limit)
+    if low_speed_time is not None:
+        ints[lib.OL_HTTP_LOW_SPEED_TIME_S] = _count("low_speed_time", low_speed_time)
+    return Prepared(method_b, url_b, body_b, ints, strs, bool(raise_for_status))

@@ -1,0 +1,259 @@
+"""The loop that runs coroutine jobs, in a Python-owned daemon thread (never the C executor).
+
+Submitting is light: the job goes on a deque and the loop is woken through an eventfd only
+when it was not already armed; the loop thread creates the task, and the task settles the
+caller's concurrent.futures.Future directly (no second hop through call_soon_threadsafe)."""
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextvars
+import os
+import threading
+from concurrent.futures._base import PENDING
+from typing import Any, Callable, Coroutine, Optional
+
+from asyncio.tasks import _enter_task, _leave_task  # how a Task marks itself current
+
+from ._jobfuture import JobFuture
+from ._waiting import forbidden_threads
+from .errors import ClosedError
+
+
+ATTACH_TIMEOUT_S = 10.0
+_FIRST_STEP_DONE = object()
+_PLAIN_LOOPS = (asyncio.SelectorEventLoop,)
+
+
+class _Continue:
+    """Drives a coroutine whose first step already ran eagerly, for the Task created around it:
+    hands the Task the future that step awaited, then forwards send/throw. Settles the job's
+    future itself (the Task's own result is always None)."""
+
+    __slots__ = ("coro", "pending", "fut")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], fut: JobFuture) -> None:
+        self.coro = coro
+        self.fut = fut
+        self.pending: Any = None
+
+    def step(self, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except StopIteration as stop:
+            self.fut._finish(stop.value)
+        except asyncio.CancelledError:
+            runner = self.fut._runner
+            if runner is None or not runner.exiting:
+                self.fut.cancel()
+            # At interpreter exit the caller's future stays pending: a daemon thread still
+            # waiting on it must not wake up to a CancelledError traceback.
+        except BaseException as exc:
+            self.fut._fail(exc)
+        self.pending = _FIRST_STEP_DONE
+        raise StopIteration
+
+    def send(self, value: Any) -> Any:
+        pending = self.pending
+        if pending is None:
+            return self.step(self.coro.send, value)
+        if pending is _FIRST_STEP_DONE:
+            raise StopIteration
+        self.pending = None
+        return pending
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        if self.pending is _FIRST_STEP_DONE:
+            raise StopIteration
+        self.pending = None
+        exc = typ if val is None else val
+        return self.step(self.coro.throw, exc)
+
+    def close(self) -> None:
+        self.coro.close()
+
+    def __await__(self) -> "_Continue":
+        return self
+
+    def __iter__(self) -> "_Continue":
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+
+class Runner:
+    """An asyncio loop plus the thread running it (ours, or the app's if it was running)."""
+
+    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self.loop = loop if loop is not None else asyncio.new_event_loop()
+        self._queue: collections.deque = collections.deque()
+        self._armed = False
+        self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        self._ready = threading.Event()
+        self.thread_id: Optional[int] = None
+        self._closed = False
+        self.exiting = False
+        self._thread: Optional[threading.Thread] = None
+        if self.loop.is_running() and asyncio._get_running_loop() is self.loop:
+            self._attach()  # asked from the loop's own thread: attach right here
+        elif self.loop.is_running():
+            # The app runs this loop in a thread of its own: attach to it from inside.
+            self.loop.call_soon_threadsafe(self._attach)
+        else:
+            self._thread = threading.Thread(target=self._main, name="oneloop-coroutines", daemon=True)
+            self._thread.start()
+        if not self._ready.wait(ATTACH_TIMEOUT_S):
+            raise RuntimeError("the event loop given to oneloop.set_event_loop() is not running "
+                               "its callbacks; cannot attach to it")
+
+    def _attach(self) -> None:
+        self.thread_id = threading.get_ident()
+        forbidden_threads.add(self.thread_id)
+        self.loop.add_reader(self._efd, self._on_wake)
+        self._ready.set()
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self._attach()
+        self.loop.run_forever()
+
+    # -- any thread
+    def submit(self, coro: Coroutine[Any, Any, Any], ctx: contextvars.Context) -> JobFuture:
+        if self._closed:
+            coro.close()
+            raise ClosedError("the coroutine loop is shut down")
+        fut = JobFuture()
+        fut._runner = self
+        self._queue.append((coro, fut, ctx))
+        self._wake()
+        return fut
+
+    def call_soon(self, fn: Callable[[], Any]) -> None:
+        self._queue.append((None, fn, None))
+        self._wake()
+
+    def _wake(self) -> None:
+        # Append before reading the flag; the loop clears the flag before draining. Either
+        # the loop's drain sees the item or this thread sees the flag clear and writes.
+        if not self._armed:
+            self._armed = True
+            os.eventfd_write(self._efd, 1)
+
+    # -- loop thread
+    def _on_wake(self) -> None:
+        try:
+            os.eventfd_read(self._efd)
+        except BlockingIOError:
+            pass
+        self._armed = False
+        queue, loop = self._queue, self.loop
+        while queue:
+            coro, fut, ctx = queue.popleft()
+            if coro is None:
+                fut()
+            elif fut._state != PENDING:
+                coro.close()
+            else:
+                self._start(loop, coro, fut, ctx)
+
+    @staticmethod
+    def _start(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], fut: JobFuture,
+               ctx: contextvars.Context) -> None:
+        # Run the first step now, inside a real Task (current_task(), asyncio.timeout() and
+        # cancellation work as usual): a coroutine that does not suspend settles the caller's
+        # future within this wakeup, one loop iteration earlier.
+        driver = _Continue(coro, fut)
+        task: asyncio.Task
+        if type(loop) in _PLAIN_LOOPS and loop.get_task_factory() is None:
+            task = asyncio.Task(driver, loop=loop, context=ctx)  # what create_task does
+        else:
+            task = loop.create_task(driver, context=ctx)
+        fut._task = task
+        _enter_task(loop, task)
+        try:
+            driver.pending = ctx.run(driver.step, coro.send, None)
+        except StopIteration:
+            pass
+        finally:
+            _leave_task(loop, task)
+
+    def shutdown(self, timeout: float) -> None:
+        """At exit: cancel the loop's tasks (their callers' futures stay pending), give them
+        timeout seconds to unwind, then stop our own thread so no Python runs in it during
+        finalization."""
+        if self._closed or self.thread_id == threading.get_ident():
+            return
+        self._closed = True
+        self.exiting = True
+        done = threading.Event()
+
+        async def _cancel_all() -> None:
+            me = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            for t in tasks:
+                t.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
+            if self._thread is not None:
+                self.loop.stop()
+            done.set()
+
+        def _start() -> None:
+            self.loop.create_task(_cancel_all())
+
+        try:
+            self.loop.call_soon_threadsafe(_start)
+        except RuntimeError:  # loop closed
+            return
+        done.wait(timeout + 0.5)
+        if self._thread is not None:
+            self._thread.join(0.5)
+
+
+_runner: Optional[Runner] = None
+_chosen_loop: Optional[asyncio.AbstractEventLoop] = None
+_lock = threading.Lock()
+
+
+def current_runner() -> Runner:
+    global _runner
+    r = _runner
+    if r is None:
+        with _lock:
+            if _runner is None:
+                _runner = Runner(_chosen_loop)
+            r = _runner
+    return r
+
+
+def set_loop(loop: Optional[asyncio.AbstractEventLoop]) -> None:
+    global _runner, _chosen_loop
+    if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
+        raise TypeError(f"set_event_loop() needs an asyncio event loop or None, not {type(loop).__name__}")
+    if loop is not None and loop.is_closed():
+        raise ValueError("set_event_loop() was given a closed event loop")
+    with _lock:
+        old = _runner
+        _chosen_loop = loop
+        _runner = None  # the next job starts (or attaches to) the chosen loop
+    if old is not None and old._thread is None and old.thread_id is not None:
+        # An app loop we had attached to is ours no more: blocking there is the app's call.
+        forbidden_threads.discard(old.thread_id)
+
+
+def started_runner() -> Optional[Runner]:
+    return _runner
+
+
+def _after_fork_in_child() -> None:
+    # The loop thread was not copied into the child and the loop's selector is shared with the
+    # parent: start afresh on next use.
+    global _runner, _chosen_loop, _lock
+    _runner = None
+    _chosen_loop = None
+    _lock = threading.Lock()
+    forbidden_threads.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

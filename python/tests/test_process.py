@@ -1,0 +1,159 @@
+"""Process life in fresh interpreters: import starts nothing, fork, exit with jobs in flight,
+Ctrl-C during waits, one shared executor (the shared library)."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import HERE, run_python
+
+
+def test_import_starts_no_thread_and_checks_versions():
+    r = run_python(
+        "import threading; n = threading.active_count()\n"
+        "import oneloop\n"
+        "assert threading.active_count() == n, threading.enumerate()\n"
+        "assert oneloop.HEADER_VERSION == oneloop.LIBRARY_VERSION\n"
+        "print('ok')")
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    assert r.stderr == ""
+
+
+def test_C25_links_the_shared_library_one_executor():
+    code = (
+        "import ctypes, oneloop\n"
+        "from oneloop._ffi import ffi, lib\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "paths = {l.split()[-1] for l in maps.splitlines() if 'liboneloop' in l}\n"
+        "assert len(paths) == 1 and '.so' in next(iter(paths)), paths\n"
+        "other = ctypes.CDLL(next(iter(paths)))\n"
+        "other.ol_loop_default.restype = ctypes.c_void_p\n"
+        "ours = int(ffi.cast('uintptr_t', lib.ol_loop_default()))\n"
+        "assert other.ol_loop_default() == ours\n"
+        "print('ok')")
+    r = run_python(code)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_C22_fork_child_gets_a_working_executor(server):
+    code = f"""
+import os, asyncio, oneloop
+async def noop(): return 'coro'
+assert oneloop.http.get({server.url('/json')!r}).status == 200
+assert oneloop.run_async_job(noop()).result(timeout=10) == 'coro'
+assert oneloop.timer(0.01).result(timeout=10) == 10
+pid = os.fork()
+if pid == 0:
+    try:
+        ok = len(oneloop.http.get({server.url('/bytes/3')!r}).content) == 3
+        ok = ok and oneloop.run_async_job(noop()).result(timeout=10) == 'coro'
+        ok = ok and oneloop.timer(0.01).result(timeout=10) == 10
+        async def aw(): return (await oneloop.http.submit('GET', {server.url('/json')!r})).status
+        ok = ok and oneloop.run_async_job(aw()).result(timeout=10) == 200
+        os._exit(0 if ok else 3)
+    except BaseException as e:
+        print('child failed', repr(e), flush=True)
+        os._exit(4)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+assert oneloop.http.get({server.url('/json')!r}).status == 200  # the parent still works
+print('ok')
+"""
+    r = run_python(code, env={"PYTHONWARNINGS": "ignore::DeprecationWarning"})
+    assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+
+
+def test_C22_multiprocessing_fork_pool(server):
+    code = f"""
+import multiprocessing as mp, oneloop
+def work(i):
+    return oneloop.http.get({server.url('/bytes/')!r} + str(i)).status
+if __name__ == '__main__':
+    oneloop.http.get({server.url('/json')!r})
+    with mp.get_context('fork').Pool(2) as pool:
+        assert pool.map(work, range(1, 9)) == [200] * 8
+    print('ok')
+"""
+    r = run_python(code, env={"PYTHONWARNINGS": "ignore::DeprecationWarning"})
+    assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+
+
+def test_C23_exit_with_jobs_in_flight_is_prompt_and_quiet(server):
+    code = f"""
+import asyncio, threading, oneloop
+async def forever():
+    await asyncio.sleep(3600)
+async def awaiting_native():
+    await oneloop.http.submit('GET', {server.url('/delay/60000')!r})
+futs = [oneloop.run_async_job(forever()) for _ in range(5)]
+futs.append(oneloop.run_async_job(awaiting_native()))
+natives = [oneloop.http.submit('GET', {server.url('/delay/60000')!r}) for _ in range(20)]
+natives.append(oneloop.timer(3600))
+natives[0].add_done_callback(lambda f: None)  # starts the delivery thread too
+threading.Thread(target=lambda: natives[1].result(), daemon=True).start()
+threading.Thread(target=lambda: futs[0].result(), daemon=True).start()
+with oneloop.http.stream('GET', {server.url('/chunked/100000/1000?interval=10')!r}) as s:
+    s.read_chunk()
+    held = s
+print('exiting', flush=True)
+"""
+    t0 = time.monotonic()
+    r = run_python(code, timeout=30)
+    took = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "exiting"
+    assert r.stderr == "", r.stderr  # no warnings, no "Task was destroyed", no tracebacks
+    assert took < 20
+
+
+def _interrupt(code: str) -> subprocess.CompletedProcess:
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=HERE)
+    line = p.stdout.readline()
+    assert line.strip() == "waiting", line + p.stderr.read()
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=20)
+    return subprocess.CompletedProcess(p.args, p.returncode, line + out, err)
+
+
+INTERRUPT_TEMPLATE = """
+import asyncio, oneloop, sys, time
+{setup}
+print('waiting', flush=True)
+try:
+    {wait}
+except KeyboardInterrupt:
+    time.sleep(0.1)
+    print('interrupted', fut.cancelled() if fut is not None else None, flush=True)
+    sys.exit(0)
+print('not interrupted')
+"""
+
+
+@pytest.mark.parametrize("name, setup, wait", [
+    ("coroutine", "async def f(): await asyncio.sleep(3600)\nfut = oneloop.run_async_job(f())",
+     "fut.result()"),
+    ("timer", "fut = oneloop.timer(3600)", "fut.result()"),
+    ("http_future", "fut = oneloop.http.submit('GET', URL)", "fut.result()"),
+    ("http_blocking", "fut = None", "oneloop.http.get(URL)"),
+    ("gather", "fut = None", "oneloop.http.gather([URL, URL])"),
+    ("stream", "fut = None\ns = oneloop.http.stream('GET', URL.replace('/delay/60000', "
+               "'/chunked/1000/10?interval=1000'))", "list(s)"),
+    ("work", "import time\nfut = oneloop.work.submit(time.sleep, 2)\n"
+             "blocked = oneloop.work.submit(time.sleep, 2)", "fut.result(); blocked.result()"),
+    ("complete_async_jobs",
+     "async def f(): await asyncio.sleep(3600)\nfut = oneloop.run_async_job(f())",
+     "oneloop.complete_async_jobs(fut)"),
+])
+def test_C24_ctrl_c_cancels_the_wait_and_reraises(server, name, setup, wait):
+    setup = f"URL = {server.url('/delay/60000')!r}\n" + setup
+    r = _interrupt(INTERRUPT_TEMPLATE.format(setup=setup, wait=wait))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "interrupted" in r.stdout
+    if "fut = None" not in setup:
+        assert "interrupted True" in r.stdout

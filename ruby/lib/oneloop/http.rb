@@ -1,0 +1,90 @@
+# frozen_string_literal: true
+
+module OneLoop
+  # HTTP over the process-wide executor (libcurl): one connection pool for every thread.
+  #
+  # Options (all optional): headers: (Hash or pairs), body: (String), timeout: and
+  # connect_timeout: (seconds), follow_redirects: (Integer or true), verify: (TLS, default
+  # true), verify_peer:, verify_host:, ca_file:, ca_path:, client_cert:, client_key:,
+  # client_key_password:, http_version: (:http1_1, :http2, ...), decompress:, proxy:,
+  # max_response_bytes:, user_agent:, protocols: ("http,https"), basic_auth: ("user:pass"),
+  # low_speed_limit:, low_speed_time:.
+  class HTTP
+    # Submit a request; returns a OneLoop::Future whose value is a OneLoop::Response.
+    def submit(url, method: nil, **opts)
+      args = Request.build(method, url, opts)
+      native = Native.http_submit(*args, nil)
+      Request.raise_refused(*native) if native.is_a?(Array)
+      Future.from_native(native) { |f| Response.from_future(f) }
+    end
+
+    # Send and wait: the Response, or the transport error raised.
+    def request(method, url, **opts)
+      submit(url, method: method, **opts).value
+    end
+
+    %w[get head delete options].each do |verb|
+      define_method(verb) { |url, **opts| request(verb.upcase, url, **opts) }
+    end
+
+    %w[post put patch].each do |verb|
+      define_method(verb) { |url, body: nil, **opts| request(verb.upcase, url, body: body, **opts) }
+    end
+
+    # Run many requests concurrently and wait for all: an Array, in order, of a Response or
+    # the OneLoop::Error of that request (per-request errors are values: one failure loses
+    # nothing). Each request is a URL String or a Hash {url:, method:, **options}. With
+    # timeout: (seconds), requests still running then are cancelled (CancelledError values).
+    def gather(requests, timeout: nil, **defaults)
+      raise TypeError, "requests must be an Array, got #{requests.class}" unless requests.is_a?(Array)
+      ms = Timeout.to_ms(timeout)
+      futures = []
+      begin
+        requests.each { |r| futures << submit_one(r, defaults) }
+        OneLoop.wait_all(futures, timeout: ms.negative? ? nil : ms / 1000.0)
+      ensure
+        futures.each(&:cancel) # a no-op for settled ones; the rest on timeout or interrupt
+      end
+      futures.map(&:result)
+    end
+
+    # Stream the response body. With a block: yields each chunk and returns the head (a
+    # Response with an empty body). Without: an Enumerator of chunks. Breaking out early
+    # aborts the transfer. capacity: bytes buffered before the transfer pauses (0: 1 MiB).
+    def stream(url, method: nil, capacity: 0, **opts, &block)
+      return enum_for(:stream, url, method: method, capacity: capacity, **opts) unless block
+      s = open_stream(url, method: method, capacity: capacity, **opts)
+      begin
+        s.each(&block)
+        s.head
+      ensure
+        s.close
+      end
+    end
+
+    # A OneLoop::Stream to pull yourself (#head, #each, #read); close it when done.
+    def open_stream(url, method: nil, capacity: 0, **opts)
+      raise TypeError, "capacity must be an Integer, got #{capacity.class}" unless capacity.is_a?(Integer)
+      raise ArgumentError, "capacity must be >= 0, got #{capacity}" if capacity.negative?
+      args = Request.build(method, url, opts)
+      native = Native.http_submit(*args, capacity)
+      Request.raise_refused(*native) if native.is_a?(Array)
+      raise OneLoop.error_for(native) if native.is_a?(Integer)
+      Stream.new(native)
+    end
+
+    private
+
+    def submit_one(req, defaults)
+      case req
+      when String then submit(req, **defaults)
+      when Hash
+        opts = defaults.merge(req.transform_keys(&:to_sym))
+        url = opts.delete(:url) { raise ArgumentError, "a request Hash needs :url" }
+        submit(url, **opts)
+      else
+        raise TypeError, "each request must be a URL String or a Hash, got #{req.class}"
+      end
+    end
+  end
+end
