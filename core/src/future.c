@@ -6,10 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-/* A thread blocked in a wait: registered on every future it waits for. */
+/* A thread blocked in a wait, registered on every pending future it waits for. `remaining`
+ * counts the settles it still needs (1 for wait-any, the pending count for wait-all): each
+ * settle decrements it and only the one that reaches zero wakes the thread, so a batch of N
+ * costs one sleep and one wake-up, not N. */
 typedef struct ol_waiter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    atomic_long remaining;
     bool woken;
 } ol_waiter;
 
@@ -99,6 +103,7 @@ void ol__future_forget_loop(ol_future *f)
 
 static void wake_waiter(ol_waiter *w)
 {
+    if (atomic_fetch_sub_explicit(&w->remaining, 1, memory_order_acq_rel) != 1) return;
     pthread_mutex_lock(&w->mu);
     w->woken = true;
     pthread_cond_signal(&w->cv);
@@ -185,6 +190,18 @@ static bool any_settled(ol_future *const *fs, size_t n, size_t *index)
     return false;
 }
 
+static bool all_settled(ol_future *const *fs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ol__future_pending(fs[i])) return false;
+    return true;
+}
+
+static bool wait_done(ol_future *const *fs, size_t n, bool all, size_t *index)
+{
+    return all ? all_settled(fs, n) : any_settled(fs, n, index);
+}
+
 /* Adaptive spin before sleeping. A waiter whose jobs settle within a few microseconds (trivial
  * jobs, cached answers) spins and skips the futex sleep and wake-up, which cost tens of
  * microseconds on virtual machines. A thread whose spins keep failing (HTTP waits of
@@ -213,33 +230,33 @@ static int64_t spin_budget_ns(void)
     return budget;
 }
 
-static bool spin_until_settled(ol_future *const *fs, size_t n, size_t *index, int64_t budget_ns)
+static bool spin_until_done(ol_future *const *fs, size_t n, bool all, size_t *index)
 {
-    if (budget_ns <= 0) return false;
-    uint64_t end = uv_hrtime() + (uint64_t)budget_ns;
+    int64_t budget = spin_budget_ns();
+    if (budget <= 0) return false;
+    uint64_t end = uv_hrtime() + (uint64_t)budget;
     do {
         for (int i = 0; i < 64; i++) {
-            if (any_settled(fs, n, index)) return true;
+            if (wait_done(fs, n, all, index)) {
+                spin_failures = 0;
+                return true;
+            }
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
         }
     } while (uv_hrtime() < end);
+    spin_failures++;
     return false;
 }
 
-static int wait_any_blocking(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *index)
+/* Wait until one (all == false) or every (all == true) future has settled. */
+static int wait_blocking(ol_future *const *fs, size_t n, bool all, int64_t timeout_ms,
+                         size_t *index)
 {
-    if (any_settled(fs, n, index)) return OL_OK;
+    if (wait_done(fs, n, all, index)) return OL_OK;
     if (timeout_ms == 0) return OL_ETIMEDOUT;
-    int64_t budget = spin_budget_ns();
-    if (budget > 0) {
-        if (spin_until_settled(fs, n, index, budget)) {
-            spin_failures = 0;
-            return OL_OK;
-        }
-        spin_failures++;
-    }
+    if (spin_until_done(fs, n, all, index)) return OL_OK;
 
     ol_waiter w;
     pthread_condattr_t attr;
@@ -249,37 +266,53 @@ static int wait_any_blocking(ol_future *const *fs, size_t n, int64_t timeout_ms,
     pthread_condattr_destroy(&attr);
     pthread_mutex_init(&w.mu, NULL);
     w.woken = false;
+    /* One extra count guards the registration: nobody can reach zero before it is done. */
+    long needed = all ? (long)n : 1;
+    atomic_init(&w.remaining, needed + 1);
 
     ol_waiter_link stack_links[4];
     ol_waiter_link *links = n <= 4 ? stack_links : malloc(n * sizeof *links);
-    if (!links) return OL_ENOMEM;
+    if (!links) {
+        pthread_cond_destroy(&w.cv);
+        pthread_mutex_destroy(&w.mu);
+        return OL_ENOMEM;
+    }
+    long settled_before = 0;
     for (size_t i = 0; i < n; i++) {
         ol_future *f = fs[i];
-        links[i].waiter = &w;
-        links[i].prev = NULL;
+        links[i].waiter = NULL; /* not registered */
         pthread_mutex_lock(&f->mu);
-        links[i].next = f->waiters;
-        if (f->waiters) f->waiters->prev = &links[i];
-        f->waiters = &links[i];
+        if (atomic_load_explicit(&f->state, memory_order_relaxed) == OL_FUTURE_PENDING) {
+            links[i].waiter = &w;
+            links[i].prev = NULL;
+            links[i].next = f->waiters;
+            if (f->waiters) f->waiters->prev = &links[i];
+            f->waiters = &links[i];
+        } else {
+            settled_before++;
+        }
         pthread_mutex_unlock(&f->mu);
     }
+    /* Futures found settled count as settles; then drop the guard. */
+    if (!all && settled_before > 0) settled_before = 1;
+    atomic_fetch_sub(&w.remaining, settled_before + 1);
 
     struct timespec deadline;
     if (timeout_ms > 0) deadline_from_now(&deadline, timeout_ms);
     int rc = OL_OK;
     pthread_mutex_lock(&w.mu);
-    while (!any_settled(fs, n, index)) {
-        if (w.woken) w.woken = false; /* a settle we already saw, or a spurious wake */
+    while (atomic_load(&w.remaining) > 0 && !w.woken) {
         if (timeout_ms < 0) {
             pthread_cond_wait(&w.cv, &w.mu);
         } else if (pthread_cond_timedwait(&w.cv, &w.mu, &deadline) == ETIMEDOUT) {
-            if (!any_settled(fs, n, index)) rc = OL_ETIMEDOUT;
+            if (atomic_load(&w.remaining) > 0 && !w.woken) rc = OL_ETIMEDOUT;
             break;
         }
     }
     pthread_mutex_unlock(&w.mu);
 
     for (size_t i = 0; i < n; i++) {
+        if (!links[i].waiter) continue;
         ol_future *f = fs[i];
         pthread_mutex_lock(&f->mu);
         if (links[i].prev) links[i].prev->next = links[i].next;
@@ -290,6 +323,7 @@ static int wait_any_blocking(ol_future *const *fs, size_t n, int64_t timeout_ms,
     if (links != stack_links) free(links);
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
+    if (rc == OL_OK && !wait_done(fs, n, all, index)) rc = OL_ETIMEDOUT; /* cannot happen */
     return rc;
 }
 
@@ -297,7 +331,7 @@ int ol_future_wait(ol_future *f, int64_t timeout_ms)
 {
     int rc = check_wait_args(&f, 1);
     if (rc) return rc;
-    return wait_any_blocking(&f, 1, timeout_ms, NULL);
+    return wait_blocking(&f, 1, false, timeout_ms, NULL);
 }
 
 int ol_wait_any(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *index)
@@ -305,25 +339,15 @@ int ol_wait_any(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *inde
     int rc = check_wait_args(fs, n);
     if (rc) return rc;
     if (n == 0) return OL_EINVAL;
-    return wait_any_blocking(fs, n, timeout_ms, index);
+    return wait_blocking(fs, n, false, timeout_ms, index);
 }
 
 int ol_wait_all(ol_future *const *fs, size_t n, int64_t timeout_ms)
 {
     int rc = check_wait_args(fs, n);
     if (rc) return rc;
-    int64_t deadline = timeout_ms > 0 ? ol__now_ms() + timeout_ms : 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!ol__future_pending(fs[i])) continue;
-        int64_t left = timeout_ms;
-        if (timeout_ms > 0) {
-            left = deadline - ol__now_ms();
-            if (left <= 0) return OL_ETIMEDOUT;
-        }
-        rc = wait_any_blocking(&fs[i], 1, left, NULL);
-        if (rc) return rc;
-    }
-    return OL_OK;
+    if (n == 0) return OL_OK;
+    return wait_blocking(fs, n, true, timeout_ms, NULL);
 }
 
 /* ---- cancel */

@@ -50,12 +50,17 @@ int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit)
     }
     msg->next = NULL;
     pthread_mutex_lock(&loop->queue_lock);
+    /* Only the message that makes the queue non-empty wakes the loop: the loop thread takes
+     * the whole queue at once, so a burst of submits costs one wake-up, not one each. */
+    bool was_empty = loop->queue_head == NULL;
     if (loop->queue_tail) loop->queue_tail->next = msg;
     else loop->queue_head = msg;
     loop->queue_tail = msg;
     pthread_mutex_unlock(&loop->queue_lock);
-    atomic_thread_fence(memory_order_seq_cst);
-    uv_async_send(&loop->wake);
+    if (was_empty) {
+        atomic_thread_fence(memory_order_seq_cst);
+        uv_async_send(&loop->wake);
+    }
     atomic_fetch_sub(&loop->senders, 1);
     return OL_OK;
 }
