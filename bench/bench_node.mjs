@@ -77,43 +77,50 @@ function measure() {
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function runMain(client, origin, p, n, reps) {
-  const pool = client === 'undici' ? new Pool(origin) : null;
-  await clients[client](origin, p, n, pool); // warm-up: connections, JIT
-  const cpu = [], wall = [];
-  for (let i = 0; i < reps; i++) {
-    const stop = measure();
-    await clients[client](origin, p, n, pool);
-    const m = stop();
-    cpu.push(m.cpuUs / n);
-    wall.push(m.wallMs);
+// A client ready to run batches: on this thread, or spread over 4 workers (n/4 each).
+async function openClient(kind, origin, p) {
+  const [client, where] = kind.split(' ');
+  if (where === 'main') {
+    const pool = client === 'undici' ? new Pool(origin) : null;
+    return {
+      batch: (n) => clients[client](origin, p, n, pool),
+      close: async () => { if (pool) await pool.close(); },
+    };
   }
-  if (pool) await pool.close();
-  return { cpuPerReq: median(cpu), wallMs: median(wall) };
+  const workers = Array.from({ length: 4 }, () =>
+    new Worker(new URL(import.meta.url), { workerData: { client, origin } }));
+  return {
+    batch: (n) => Promise.all(workers.map((w) => new Promise((resolve) => {
+      w.once('message', resolve);
+      w.postMessage({ p, n: Math.ceil(n / workers.length) });
+    }))),
+    close: async () => {
+      for (const w of workers) w.postMessage({ stop: true });
+      await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+    },
+  };
 }
 
-async function runWorkers(client, origin, p, n, reps, nWorkers = 4) {
-  const workers = Array.from({ length: nWorkers }, () =>
-    new Worker(new URL(import.meta.url), { workerData: { client, origin } }));
-  const batch = (count) => Promise.all(workers.map((w) => new Promise((resolve) => {
-    w.once('message', resolve);
-    w.postMessage({ p, n: count });
-  })));
-  const per = Math.ceil(n / nWorkers);
-  await batch(per); // warm-up
-  const cpu = [], wall = [];
-  for (let i = 0; i < reps; i++) {
-    const stop = measure();
-    await batch(per);
-    const m = stop();
-    cpu.push(m.cpuUs / (per * nWorkers));
-    wall.push(m.wallMs);
+// Interleaved rounds: each round runs every client for `batches` batches of n; a client's figure
+// is its best round (the least disturbed by other load on a shared machine).
+async function runRow(kinds, origin, p, n, rounds, batches) {
+  const opened = {};
+  for (const kind of kinds) {
+    opened[kind] = await openClient(kind, origin, p);
+    for (let i = 0; i < batches; i++) await opened[kind].batch(n); // warm-up: connections, JIT
   }
-  for (const w of workers) w.postMessage({ stop: true });
-  await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
-  return { cpuPerReq: median(cpu), wallMs: median(wall) };
+  const best = Object.fromEntries(kinds.map((k) => [k, { cpuPerReq: Infinity, wallMs: Infinity }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const kind of kinds) {
+      const stop = measure();
+      for (let i = 0; i < batches; i++) await opened[kind].batch(n);
+      const m = stop();
+      best[kind].cpuPerReq = Math.min(best[kind].cpuPerReq, m.cpuUs / (n * batches));
+      best[kind].wallMs = Math.min(best[kind].wallMs, m.wallMs / batches);
+    }
+  }
+  for (const kind of kinds) await opened[kind].close();
+  return best;
 }
 
 async function main() {
@@ -121,22 +128,21 @@ async function main() {
   const fx = await startFixture();
   const bodies = [['300 B', '/json'], ['100 KB', '/bytes/102400']];
   const counts = [100, 1000];
-  const rows = [];
-  console.log(`node ${process.version}, oneloop ${oneloop.version}, undici ${require('undici/package.json').version}, ${process.env.UV_THREADPOOL_SIZE ? 'UV_THREADPOOL_SIZE=' + process.env.UV_THREADPOOL_SIZE : ''}`);
-  console.log('CPU = process CPU (user+sys, all threads) per request, median of batches; wall = per batch\n');
+  const kinds = ['oneloop main', 'undici main', 'fetch main', 'oneloop 4workers', 'undici 4workers'];
+  console.log(`node ${process.version}, oneloop ${oneloop.version}, undici ${require('undici/package.json').version}`);
+  console.log('CPU = process CPU (user+sys, every thread incl. the executor) per request; wall = per batch of n');
+  console.log('concurrent requests; best of interleaved rounds. undici: one Pool per thread; fetch: global.\n');
   for (const [label, p] of bodies) {
     for (const n of counts) {
-      const reps = quick ? 3 : (n >= 1000 ? 5 : 15);
-      const r = {};
-      for (const client of ['oneloop', 'undici', 'fetch']) r[`${client} main`] = await runMain(client, fx.origin, p, n, reps);
-      for (const client of ['oneloop', 'undici']) r[`${client} 4 workers`] = await runWorkers(client, fx.origin, p, n, reps);
-      rows.push({ label, n, r });
-      console.log(`${label} x ${n} concurrent`);
+      const batches = Math.max(1, Math.round((quick ? 1000 : 3000) / n));
+      const r = await runRow(kinds, fx.origin, p, n, quick ? 2 : 5, batches);
+      console.log(`${label} x ${n} concurrent (${batches} batches per round)`);
       for (const [name, m] of Object.entries(r)) {
-        console.log(`  ${name.padEnd(18)} CPU ${m.cpuPerReq.toFixed(1).padStart(8)} us/req   wall ${m.wallMs.toFixed(1).padStart(8)} ms/batch`);
+        console.log(`  ${name.padEnd(17)} CPU ${m.cpuPerReq.toFixed(1).padStart(8)} us/req   wall ${m.wallMs.toFixed(1).padStart(8)} ms/batch`);
       }
       const ratio = (a, b) => (r[a].cpuPerReq / r[b].cpuPerReq).toFixed(2);
-      console.log(`  CPU ratio oneloop/undici: main ${ratio('oneloop main', 'undici main')}, 4 workers ${ratio('oneloop 4 workers', 'undici 4 workers')}; oneloop/fetch (main) ${ratio('oneloop main', 'fetch main')}; oneloop 4 workers / undici main ${ratio('oneloop 4 workers', 'undici main')}\n`);
+      console.log(`  CPU ratios: oneloop/undici main ${ratio('oneloop main', 'undici main')}, 4 workers ${ratio('oneloop 4workers', 'undici 4workers')}; ` +
+        `oneloop/fetch main ${ratio('oneloop main', 'fetch main')}\n`);
     }
   }
   fx.close();

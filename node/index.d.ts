@@ -86,6 +86,8 @@ export class Response extends ResponseHead {
 
 export class BodyStream implements AsyncIterable<Buffer>, Iterable<Buffer> {
   readonly closed: boolean;
+  /** Bytes received and not read yet; bounded (the transfer pauses at 1 MiB). */
+  readonly buffered: number;
   /** Aborts the transfer if still running and frees buffered chunks. Idempotent. */
   close(): void;
   buffer(): Promise<Buffer>;
@@ -131,6 +133,9 @@ export interface Stats {
   httpConnections: number;
   /** Jobs of this thread not delivered yet. */
   envInFlight: number;
+  /** Outcomes delivered to this thread, and the wakeups that carried them (batching). */
+  envDelivered: number;
+  envWakeups: number;
 }
 
 export const http: Http;

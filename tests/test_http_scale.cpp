@@ -79,3 +79,22 @@ TEST_CASE("C10 HTTP 16 threads submitting and waiting at once", "[http][scale]")
     CHECK(bad == 0);
     CHECK(L.connections() <= 16); // at most one connection per concurrent caller
 }
+
+TEST_CASE("C17 HTTP loop option max_connections bounds open connections", "[http][scale]") {
+    FixtureServer fx;
+    HttpLoop L(0, 4); // no per-host limit, 4 in total
+    std::vector<Fut> futs;
+    for (int i = 0; i < 100; i++) futs.push_back(http_submit(L.loop, fx.url("/delay/5")));
+    for (Fut &f : futs) {
+        REQUIRE(f.wait() == OL_OK);
+        CHECK(ol_response_status(f.resp()) == 200);
+    }
+    // One host: the 4 connections are reused, never more opened. (With several hosts curl
+    // closes an idle connection of one host to open one to another: the limit holds at every
+    // moment, the count of connections opened over time grows.)
+    CHECK(L.connections() <= 4);
+    unsigned long long conns = 0, reqs = 0;
+    fixture_stats(L.loop, fx, &conns, &reqs);
+    CHECK(conns <= 4);
+    CHECK(reqs == 100);
+}

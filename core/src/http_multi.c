@@ -168,7 +168,11 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
 {
     ol_http_ctx *ctx = clientp;
     (void)purpose;
-    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    int type = addr->socktype;
+#ifdef SOCK_CLOEXEC
+    type |= SOCK_CLOEXEC; /* a host that forks and execs must not leak our connections */
+#endif
+    curl_socket_t fd = socket(addr->family, type, addr->protocol);
     if (fd == CURL_SOCKET_BAD) return fd;
     if (!sock_new(ctx, fd, true)) {
         close(fd);

@@ -37,10 +37,10 @@ function withBody(method, body, options) {
 
 module.exports = {
   request,
-  get: (url, options) => request(url, withMethod('GET', options)),
+  get: (url, options) => request(url, options === undefined ? undefined : withMethod('GET', options)),
   post: (url, body, options) => request(url, withBody('POST', body, options)),
   requestSync,
-  getSync: (url, options) => requestSync(url, withMethod('GET', options)),
+  getSync: (url, options) => requestSync(url, options === undefined ? undefined : withMethod('GET', options)),
   postSync: (url, body, options) => requestSync(url, withBody('POST', body, options)),
   stream: (url, options) => {
     const { args, signal } = prepare(url, options);

@@ -21,8 +21,11 @@ function loadAddon() {
     throw new Error(`oneloop: native addon not found (looked in ${candidates().join(', ')}); run npm install in node/`);
   }
   const { RTLD_NOW, RTLD_DEEPBIND } = os.constants.dlopen;
+  // ONELOOP_NO_DEEPBIND=1 is for sanitizer runs only (ASan refuses RTLD_DEEPBIND); without
+  // DEEPBIND, HTTPS and libuv bind to Node's copies (see README.md).
+  const deep = process.env.ONELOOP_NO_DEEPBIND === '1' ? 0 : (RTLD_DEEPBIND || 0);
   const mod = { exports: {} };
-  process.dlopen(mod, path.resolve(file), RTLD_NOW | (RTLD_DEEPBIND || 0));
+  process.dlopen(mod, path.resolve(file), RTLD_NOW | deep);
   return { binding: mod.exports, file: path.resolve(file) };
 }
 

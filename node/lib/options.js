@@ -25,6 +25,7 @@ const NATIVE_OPTIONS = {
   protocols: [145, 'string'],
   basicAuth: [146, 'string'],
 };
+const NATIVE_ENTRIES = Object.entries(NATIVE_OPTIONS);
 const JS_OPTIONS = new Set(['method', 'headers', 'body', 'json', 'signal']);
 const HTTP_VERSIONS = { any: 0, '1.0': 10, '1.1': 11, '2': 20, '2-tls': 21, '2-prior-knowledge': 22 };
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -36,14 +37,22 @@ function fail(message, Kind = TypeError) {
   throw err;
 }
 
+// URLs already parsed successfully: parsing costs about as much as the rest of a request's
+// JS work, and programs reuse a few URLs many times.
+const validUrls = new Set();
+const VALID_URLS_MAX = 1024;
+
 function checkUrl(url) {
   if (url instanceof URL) return url.href;
   if (typeof url !== 'string') fail(`url must be a string or a URL, got ${describe(url)}`);
+  if (validUrls.has(url)) return url;
   try {
     new URL(url);
   } catch {
     fail(`url is not a valid absolute URL: ${JSON.stringify(url)}`);
   }
+  if (validUrls.size >= VALID_URLS_MAX) validUrls.clear();
+  validUrls.add(url);
   return url;
 }
 
@@ -120,11 +129,16 @@ function hasHeader(lines, name) {
 // -> { args: [url, method, headers, body, nativeOptions], signal }
 function requestArgs(url, options) {
   const href = checkUrl(url);
-  if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object' || Array.isArray(options)) fail(`options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!JS_OPTIONS.has(key) && !Object.hasOwn(NATIVE_OPTIONS, key)) fail(`unknown option ${JSON.stringify(key)}`);
+  if (options === undefined || options === null) {
+    return { args: [href, undefined, undefined, undefined, undefined], signal: undefined };
   }
+  if (typeof options !== 'object' || Array.isArray(options)) fail(`options must be an object, got ${describe(options)}`);
+  let known = 0;
+  for (const key in options) {
+    if (!JS_OPTIONS.has(key) && !Object.hasOwn(NATIVE_OPTIONS, key)) fail(`unknown option ${JSON.stringify(key)}`);
+    known++;
+  }
+  if (known === 0) return { args: [href, undefined, undefined, undefined, undefined], signal: undefined };
   let method;
   if (options.method !== undefined) {
     if (typeof options.method !== 'string' || !TOKEN.test(options.method)) fail(`options.method must be an HTTP token such as "GET", got ${describe(options.method)}`);
@@ -139,10 +153,13 @@ function requestArgs(url, options) {
   }
   if (body !== undefined && method === undefined) method = 'POST';
   const native = [];
-  for (const [name, [key, kind]] of Object.entries(NATIVE_OPTIONS)) {
+  for (const [name, [key, kind]] of NATIVE_ENTRIES) {
     if (options[name] !== undefined) native.push(key, nativeValue(name, kind, options[name]));
   }
-  return { args: [href, method, headers, body, native], signal: options.signal };
+  return {
+    args: [href, method, headers.length ? headers : undefined, body, native.length ? native : undefined],
+    signal: options.signal,
+  };
 }
 
 module.exports = { requestArgs, HTTP_VERSIONS };

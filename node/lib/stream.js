@@ -31,6 +31,11 @@ class BodyStream {
     return this.#closed;
   }
 
+  // Bytes received and not yet read (bounded: the transfer pauses at the channel capacity).
+  get buffered() {
+    return this.#closed ? 0 : binding.streamBuffered(this.#id);
+  }
+
   // Stop the transfer (if still running) and free what is buffered. Idempotent.
   close() {
     if (this.#closed) return;

@@ -34,6 +34,7 @@ NAPI_MODULE_INIT()
         {"streamNext", NULL, olnode_fn_stream_next, NULL, NULL, NULL, napi_enumerable, NULL},
         {"streamNextSync", NULL, olnode_fn_stream_next_sync, NULL, NULL, NULL, napi_enumerable, NULL},
         {"streamClose", NULL, olnode_fn_stream_close, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"streamBuffered", NULL, olnode_fn_stream_buffered, NULL, NULL, NULL, napi_enumerable, NULL},
         {"version", NULL, NULL, NULL, NULL, version_string(env), napi_enumerable, NULL},
     };
     napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

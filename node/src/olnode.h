@@ -55,6 +55,8 @@ struct olnode_env {
     pthread_mutex_t mu;           /* guards dead, wake_pending, the done queue, tsfn calls */
     bool dead;
     bool wake_pending;
+    uint64_t wakeups;             /* tsfn calls made (under mu): completions per wakeup */
+    uint64_t delivered;           /* ops delivered (JS thread) */
     olnode_op *done_head, *done_tail;
     napi_threadsafe_function tsfn; /* wakeup only; owned by this env */
 
@@ -122,6 +124,7 @@ napi_value olnode_fn_stream_open(napi_env env, napi_callback_info info);
 napi_value olnode_fn_stream_next(napi_env env, napi_callback_info info);
 napi_value olnode_fn_stream_next_sync(napi_env env, napi_callback_info info);
 napi_value olnode_fn_stream_close(napi_env env, napi_callback_info info);
+napi_value olnode_fn_stream_buffered(napi_env env, napi_callback_info info);
 
 /* Status checks: on a failed napi call, stop quietly (an exception may be pending). */
 #define OLNODE_CHECK(call)                    \

@@ -30,6 +30,7 @@ static void op_settled(ol_future *future, void *user_data)
     e->done_tail = op;
     if (!e->wake_pending) {
         e->wake_pending = true;
+        e->wakeups++;
         napi_call_threadsafe_function(e->tsfn, NULL, napi_tsfn_nonblocking);
     }
     pthread_mutex_unlock(&e->mu);
@@ -86,6 +87,7 @@ void olnode_op_deliver(olnode_env *e, olnode_op *op, napi_value dispatch)
 {
     napi_env env = e->env;
     olnode_slots_remove(&e->ops, op->id);
+    e->delivered++;
     if (--e->in_flight == 0) napi_unref_threadsafe_function(env, e->tsfn);
 
     if (dispatch) {

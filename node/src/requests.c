@@ -130,5 +130,9 @@ napi_value olnode_fn_stats(napi_env env, napi_callback_info info)
     set_number(env, obj, "queueDepth", (double)st.queue_depth);
     set_number(env, obj, "httpConnections", (double)st.http_connections);
     set_number(env, obj, "envInFlight", (double)e->in_flight);
+    set_number(env, obj, "envDelivered", (double)e->delivered);
+    pthread_mutex_lock(&e->mu);
+    set_number(env, obj, "envWakeups", (double)e->wakeups);
+    pthread_mutex_unlock(&e->mu);
     return obj;
 }

@@ -147,6 +147,20 @@ napi_value olnode_fn_stream_next_sync(napi_env env, napi_callback_info info)
     return item_or_end(env, s, rc, item);
 }
 
+/* Bytes queued and not yet pulled (the transfer pauses when this reaches the capacity). */
+napi_value olnode_fn_stream_buffered(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value arg, v;
+    uint32_t id;
+    olnode_env *e = olnode_env_get(env);
+    OLNODE_CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+    if (!e || argc < 1 || !olnode_arg_uint32(env, arg, "stream id", &id)) return NULL;
+    olnode_stream *s = olnode_slots_get(&e->streams, id);
+    napi_create_double(env, s ? (double)ol_iter_buffered(s->it) : 0.0, &v);
+    return v;
+}
+
 napi_value olnode_fn_stream_close(napi_env env, napi_callback_info info)
 {
     size_t argc = 1;

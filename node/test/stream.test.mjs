@@ -29,6 +29,18 @@ test('C12 stream: chunked body delivered with intervals', async () => {
   assert.equal((await s.body.buffer()).length, 10000);
 });
 
+test('C13 stream: an idle consumer keeps memory bounded (the transfer pauses at the capacity)', async () => {
+  const capacity = 1024 * 1024; // the iterator's default channel size
+  const s = await http.stream(fx.url('/bytes/8000000'));
+  // Wait until the producer has filled the channel, then check that it stopped there.
+  while (s.body.buffered < capacity) await oneloop.sleep(10);
+  const high = s.body.buffered;
+  await oneloop.sleep(100);
+  assert.ok(s.body.buffered <= capacity + 256 * 1024, `buffered ${s.body.buffered}`);
+  assert.ok(s.body.buffered - high <= 256 * 1024, `still growing: ${high} -> ${s.body.buffered}`);
+  assert.equal((await s.body.buffer()).length, 8000000); // resumes when read
+});
+
 test('C13 stream: a slow consumer still gets everything (the transfer pauses meanwhile)', async () => {
   const s = await http.stream(fx.url('/bytes/4000000'));
   let n = 0;

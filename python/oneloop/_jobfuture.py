@@ -1,52 +1,31 @@
-"""JobFuture: the concurrent.futures.Future of a coroutine job, built for a fast round trip.
-
-Waiters block on a plain lock released when the future settles. The Future's Condition is
-created only if something needs it (concurrent.futures.wait/as_completed, done-callbacks,
-cancel): the common submit -> result() round trip never builds or takes it."""
+"""JobFuture: the concurrent.futures.Future of a coroutine job, built for a fast round trip:
+waiters block on a plain lock released when the future settles, and the Future's Condition
+is made only when something needs it (see _lazyfuture)."""
 from __future__ import annotations
 
 import _thread
 import asyncio
-import concurrent.futures
-import threading
 from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING
 from typing import TYPE_CHECKING, Any, Optional
 
+from ._lazyfuture import LazyConditionFuture
 from ._waiting import guard_blocking, timeout_ms
 from .errors import CancelledError, TimeoutError
 
 if TYPE_CHECKING:
     from ._runner import Runner
 
-# Guards creating a future's Condition against a settle without it (one C lock, rarely held).
-_condition_lock = _thread.allocate_lock()
-
-
-class JobFuture(concurrent.futures.Future):
+class JobFuture(LazyConditionFuture):
     """Future of a coroutine job. cancel() cancels the task; Ctrl-C while waiting in the main
     thread cancels it and re-raises KeyboardInterrupt."""
 
     _task: Optional[asyncio.Task] = None
     _runner: Optional["Runner"] = None
 
-    def __init__(self) -> None:  # no super().__init__: its Condition is made on demand
-        self._state = PENDING
-        self._result = None
-        self._exception: Optional[BaseException] = None
-        self._waiters: list = []
-        self._done_callbacks: list = []
+    def __init__(self) -> None:
+        super().__init__()
         self._settled = _thread.allocate_lock()
         self._settled.acquire()
-
-    @property
-    def _condition(self) -> threading.Condition:  # type: ignore[override]
-        cond = self.__dict__.get("_cond")
-        if cond is None:
-            with _condition_lock:
-                cond = self.__dict__.get("_cond")
-                if cond is None:
-                    cond = self.__dict__["_cond"] = threading.Condition()
-        return cond
 
     # -- waiting
     def result(self, timeout: Optional[float] = None) -> Any:
@@ -102,22 +81,8 @@ class JobFuture(concurrent.futures.Future):
 
     def _settle(self, result: Any, exc: Optional[BaseException]) -> None:
         """Loop thread: FINISHED with a result or an exception (dropped if cancelled)."""
-        if "_cond" not in self.__dict__:
-            with _condition_lock:
-                if "_cond" not in self.__dict__:  # nobody can be waiting on the Condition
-                    if self._state != PENDING:
-                        return
-                    self._result, self._exception, self._state = result, exc, FINISHED
-                    self._settled.release()
-                    return
-        try:
-            if exc is None:
-                super().set_result(result)
-            else:
-                super().set_exception(exc)
-        except concurrent.futures.InvalidStateError:
-            return  # cancelled meanwhile
-        self._settled.release()
+        if self._settle_lazily(result, exc):
+            self._settled.release()
 
     def _finish(self, result: Any) -> None:
         self._settle(result, None)

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Generator, Generic, Optional, TypeVar
 
 from ._ffi import ffi, lib
 from ._waiting import guard_blocking, timeout_ms, wait_sliced
+from ._lazyfuture import LazyConditionFuture
 from .errors import CancelledError, TimeoutError, error_for
 
 T = TypeVar("T")
@@ -45,7 +46,7 @@ class _WatchingList(list):
         self._owner._watch()
 
 
-class NativeFuture(concurrent.futures.Future, Generic[T]):
+class NativeFuture(LazyConditionFuture, Generic[T]):
     """The outcome of a native job (HTTP request, timer, ...). Works with
     concurrent.futures.wait/as_completed and is awaitable inside coroutines."""
 
@@ -69,13 +70,13 @@ class NativeFuture(concurrent.futures.Future, Generic[T]):
             try:
                 value = self._convert(h)
             except BaseException as exc:  # a conversion failure belongs to this future
-                super().set_exception(exc)
+                self._settle_lazily(None, exc)
             else:
-                super().set_result(value)
+                self._settle_lazily(value, None)
         elif state == lib.OL_FUTURE_CANCELLED:
             self._cancel_python_side()
         else:
-            super().set_exception(failure_of(h))
+            self._settle_lazily(None, failure_of(h))
 
     def _cancel_python_side(self) -> None:
         super().cancel()
@@ -110,13 +111,23 @@ class NativeFuture(concurrent.futures.Future, Generic[T]):
         self._wait_c(timeout)
         if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED):
             raise CancelledError("the job was cancelled")
-        return super().result(None)
+        if self._state != FINISHED:  # another thread is settling it right now
+            return super().result(None)
+        exc = self._exception
+        if exc is not None:
+            try:
+                raise exc
+            finally:
+                del exc
+        return self._result  # type: ignore[return-value]
 
     def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
         self._wait_c(timeout)
         if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED):
             raise CancelledError("the job was cancelled")
-        return super().exception(None)
+        if self._state != FINISHED:
+            return super().exception(None)
+        return self._exception
 
     def done(self) -> bool:
         if self._state == PENDING:

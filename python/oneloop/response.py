@@ -131,6 +131,20 @@ class Response:
         return self._content
 
     @property
+    def body(self) -> memoryview:
+        """The body without a copy: a read-only view of the core's buffer, valid (and keeping
+        this response's memory alive) for as long as the view exists."""
+        if self._body is not None:
+            ptr, n = self._body
+        else:
+            ptr, n = lib.ol_response_body(self._resp), lib.ol_response_body_size(self._resp)
+        if not n:
+            return memoryview(b"")
+        owner = self  # the view's cdata keeps the response, hence the C buffer, alive
+        keep = ffi.gc(ffi.cast("char *", ptr), lambda _p: owner and None)
+        return memoryview(ffi.buffer(keep, n)).toreadonly()
+
+    @property
     def text(self) -> str:
         ctype = self.headers.get("content-type", "") or ""
         charset = "utf-8"

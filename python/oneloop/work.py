@@ -8,7 +8,6 @@ extern "Python"); the loop thread never runs Python. Use it for blocking calls t
 the GIL (file I/O, C libraries); pure-Python CPU work still contends for the GIL."""
 from __future__ import annotations
 
-import concurrent.futures
 import itertools
 import os
 import sys
@@ -77,7 +76,7 @@ class _WorkFuture(NativeFuture):
         h = self._handle
         if lib.ol_future_state_get(h) == lib.OL_FUTURE_FAILED and self._entry[3] is not None \
                 and not self._entry[3][0] and self._claim():
-            concurrent.futures.Future.set_exception(self, self._entry[3][1])
+            self._settle_lazily(None, self._entry[3][1])
             return
         super()._settle_from_c()
 

@@ -24,6 +24,19 @@ def test_C01_get_response_fields(server):
     assert t.total_us >= t.first_byte_us >= 0 and t.bytes_down == 300 and t.redirects == 0
 
 
+def test_body_view_without_copy_outlives_the_response(server):
+    r = http.get(server.url("/bytes/5000"))
+    view = r.body
+    assert isinstance(view, memoryview) and view.readonly and bytes(view) == r.content
+    del r
+    import gc
+    gc.collect()
+    assert len(view) == 5000 and bytes(view[:10]) == http.get(server.url("/bytes/5000")).content[:10]
+    with pytest.raises(TypeError):
+        view[0] = 1
+    assert len(http.head(server.url("/bytes/5")).body) == 0
+
+
 def test_status_is_data_unless_asked(server):
     r = http.get(server.url("/status/404"))
     assert r.status == 404 and not r.ok

@@ -12,6 +12,8 @@ SERVER = os.path.join(BUILD_DIR, "tests", "fixture", "ol_fixture_server")
 @pytest.fixture(scope="module")
 def client():
     django = pytest.importorskip("django")
+    if not os.path.exists(SERVER):
+        pytest.skip(f"fixture server not built at {SERVER}")
     proc = subprocess.Popen([SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     port = int(proc.stdout.readline().split()[1])
     os.environ["BACKEND_URL"] = f"http://127.0.0.1:{port}"
