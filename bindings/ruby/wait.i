@@ -1,29 +1,46 @@
 /* Waiting on futures without the GVL.
  *
- * The wait runs in rb_thread_call_without_gvl, so other Ruby threads run meanwhile. Its
- * unblocking function cancels the futures waited for: ol_future_cancel settles a pending future
- * OL_ECANCELED at once (which ends the wait) and stops its job on the loop thread. So
- * Thread#raise, Thread#kill, Timeout.timeout and Ctrl-C end the wait and cancel the work
- * (CONFORMANCE C24); Ruby raises the pending exception as soon as the GVL is back.
+ * The wait runs in rb_thread_call_without_gvl2, so other Ruby threads run meanwhile. Two ways
+ * end it early (CONFORMANCE C24):
+ * - Thread#raise, Thread#kill and Timeout.timeout call the unblocking function at once. It
+ *   cancels the futures waited for: ol_future_cancel settles a pending future OL_ECANCELED
+ *   immediately (which ends the wait) and stops its job on the loop thread.
+ * - A signal (Ctrl-C) never calls an unblocking function that is not async-signal-safe, and
+ *   ol_future_cancel is not; so the wait runs in slices of OL_RB_WAIT_SLICE_MS and checks
+ *   Ruby's interrupts between them. When that raises (Interrupt from a trap), the futures are
+ *   cancelled and the exception goes on; a trap handler that does not raise costs nothing.
  *
  * The pointer array lives in a Ruby-owned buffer (ALLOCV) and the futures are kept alive by a
- * private copy of the array, so an exception raised after the wait leaks nothing. */
+ * private copy of the array, so nothing leaks whichever way the wait ends. */
 
 %{
+#include <time.h>
+
+#define OL_RB_WAIT_SLICE_MS 100
+#define OL_RB_NOT_RUN 1 /* rc before the GVL-free part ran (an interrupt was pending) */
+
 typedef struct oneloop_wait {
     ol_future **fs;
     size_t n;
-    int64_t timeout_ms;
+    int64_t slice_ms;
     int any;        /* wait for one instead of all */
     size_t index;   /* wait-any: the lowest settled index */
     int rc;
+    int jump;       /* a Ruby exception to re-raise (rb_protect state), 0 if none */
 } oneloop_wait;
+
+static int64_t oneloop_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void *oneloop_wait_nogvl(void *p)
 {
     oneloop_wait *w = p;
-    if (w->any) w->rc = ol_wait_any(w->fs, w->n, w->timeout_ms, &w->index);
-    else w->rc = ol_wait_all(w->fs, w->n, w->timeout_ms);
+    if (w->any) w->rc = ol_wait_any(w->fs, w->n, w->slice_ms, &w->index);
+    else w->rc = ol_wait_all(w->fs, w->n, w->slice_ms);
     return NULL;
 }
 
@@ -47,13 +64,34 @@ static int oneloop_wait_ready(oneloop_wait *w)
     return !w->any;
 }
 
-static int oneloop_wait_run(oneloop_wait *w)
+static VALUE oneloop_check_ints(VALUE unused)
+{
+    (void)unused;
+    rb_thread_check_ints();
+    return Qnil;
+}
+
+/* OL_OK, OL_ETIMEDOUT or an error; when Ruby raised meanwhile, w->jump is set (the futures
+ * are cancelled) and the caller re-raises with rb_jump_tag after freeing what it holds. */
+static int oneloop_wait_run(oneloop_wait *w, int64_t timeout_ms)
 {
     if (oneloop_wait_ready(w)) return OL_OK;
-    if (w->timeout_ms == 0) return OL_ETIMEDOUT;
-    w->rc = OL_ERROR;
-    rb_thread_call_without_gvl(oneloop_wait_nogvl, w, oneloop_wait_ubf, w);
-    return w->rc;
+    if (timeout_ms == 0) return OL_ETIMEDOUT;
+    int64_t deadline = timeout_ms > 0 ? oneloop_now_ms() + timeout_ms : 0;
+    for (;;) {
+        int64_t left = timeout_ms > 0 ? deadline - oneloop_now_ms() : OL_RB_WAIT_SLICE_MS;
+        if (left <= 0) return OL_ETIMEDOUT;
+        w->slice_ms = left < OL_RB_WAIT_SLICE_MS ? left : OL_RB_WAIT_SLICE_MS;
+        w->rc = OL_RB_NOT_RUN;
+        rb_thread_call_without_gvl2(oneloop_wait_nogvl, w, oneloop_wait_ubf, w);
+        /* Interrupts first: a Thread#raise that cancelled the futures must surface as itself. */
+        rb_protect(oneloop_check_ints, Qnil, &w->jump);
+        if (w->jump) {
+            oneloop_wait_ubf(w);
+            return OL_ECANCELED;
+        }
+        if (w->rc != OL_RB_NOT_RUN && w->rc != OL_ETIMEDOUT) return w->rc;
+    }
 }
 
 static ol_future *oneloop_future_ptr(VALUE obj)
@@ -77,12 +115,12 @@ static VALUE oneloop_wait_many(VALUE futures, long long timeout_ms, int any)
     oneloop_wait w = {0};
     w.fs = ALLOCV_N(ol_future *, buf, n ? n : 1);
     w.n = (size_t)n;
-    w.timeout_ms = timeout_ms;
     w.any = any;
     for (long i = 0; i < n; i++) w.fs[i] = oneloop_future_ptr(RARRAY_AREF(copy, i));
-    int rc = oneloop_wait_run(&w);
+    int rc = oneloop_wait_run(&w, timeout_ms);
     RB_GC_GUARD(copy);
     ALLOCV_END(buf);
+    if (w.jump) rb_jump_tag(w.jump);
     if (any && rc == OL_OK) return SIZET2NUM(w.index);
     return INT2NUM(rc);
 }
@@ -103,8 +141,9 @@ static int oneloop_future_wait(ol_future *f, long long timeout_ms)
     oneloop_wait w = {0};
     w.fs = &f;
     w.n = 1;
-    w.timeout_ms = timeout_ms;
-    return oneloop_wait_run(&w);
+    int rc = oneloop_wait_run(&w, timeout_ms);
+    if (w.jump) rb_jump_tag(w.jump);
+    return rc;
 }
 %}
 

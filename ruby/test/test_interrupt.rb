@@ -4,6 +4,7 @@ require "test_helper"
 require "timeout"
 require "open3"
 require "rbconfig"
+require "io/wait"
 
 # Waits release the GVL, and interrupting a wait cancels the job (CONFORMANCE C24).
 class TestInterrupt < Minitest::Test
@@ -33,6 +34,30 @@ class TestInterrupt < Minitest::Test
     err = assert_raises(RuntimeError) { waiter.join }
     assert_equal "stop waiting", err.message
     assert f.cancelled?, "the job was cancelled"
+  end
+
+  def test_C24_thread_raise_interrupts_stream_pull_and_aborts_transfer
+    in_flight = OneLoop.stats[:in_flight]
+    got_first = Queue.new
+    reader = Thread.new do
+      Thread.current.report_on_exception = false
+      OneLoop.http.stream(url("/fault/slow-drip?bytes=100000&interval=200")) { |_| got_first << true }
+    end
+    eventually { !got_first.empty? }
+    eventually { reader.status == "sleep" }
+    reader.raise(RuntimeError, "enough")
+    assert_raises(RuntimeError) { reader.join }
+    eventually { OneLoop.stats[:in_flight] <= in_flight } # the transfer was aborted
+  end
+
+  def test_C24_interrupted_waits_leave_nothing_in_flight
+    in_flight = OneLoop.stats[:in_flight]
+    20.times do
+      f = OneLoop.http.submit(url("/delay/30000"))
+      assert_raises(Timeout::Error) { Timeout.timeout(0.01) { f.value } }
+      assert f.cancelled?
+    end
+    eventually { OneLoop.stats[:in_flight] <= in_flight }
   end
 
   def test_C24_thread_kill_interrupts_wait
@@ -78,10 +103,17 @@ class TestInterrupt < Minitest::Test
     cmd = [RbConfig.ruby, "-I", File.expand_path("../lib", __dir__), "-e", script]
     Open3.popen2(*cmd) do |stdin, out, wait_thr|
       stdin.close
-      assert_equal "waiting\n", out.gets
+      assert_equal "waiting\n", line_or_flunk(out, wait_thr)
       Process.kill("INT", wait_thr.pid)
-      assert_equal "interrupted cancelled\n", out.gets
+      assert_equal "interrupted cancelled\n", line_or_flunk(out, wait_thr)
       assert wait_thr.value.success?
     end
+  end
+
+  # A hang guard, not a timed assertion: a stuck child fails the test instead of the suite.
+  def line_or_flunk(io, wait_thr)
+    return io.gets if io.wait_readable(60)
+    Process.kill("KILL", wait_thr.pid)
+    flunk "the child script printed nothing within 60 s"
   end
 end

@@ -19,6 +19,7 @@ module OneLoop
   class ForkedError < Error; end         # a future of the parent process, used in a child
   class NotSupportedError < Error; end
   class InvalidError < Error; end        # refused by the C API after the Ruby checks
+  class OutOfMemoryError < Error; end    # a job's failure, not Ruby's NoMemoryError
 
   # Transport and HTTP failures.
   class HTTPError < Error; end
@@ -41,7 +42,7 @@ module OneLoop
     N::OL_EINVAL => InvalidError, N::OL_ETIMEDOUT => TimeoutError,
     N::OL_ECANCELED => CancelledError, N::OL_ECLOSED => ClosedError,
     N::OL_EDEADLK => DeadlockError, N::OL_EFORKED => ForkedError,
-    N::OL_ENOTSUP => NotSupportedError, N::OL_ENOMEM => NoMemoryError,
+    N::OL_ENOTSUP => NotSupportedError, N::OL_ENOMEM => OutOfMemoryError,
     N::OL_EURL => URLError, N::OL_EPROTOCOL_DENIED => ProtocolDeniedError,
     N::OL_EDNS => ResolveError, N::OL_ECONNREFUSED => ConnectionRefusedError,
     N::OL_ECONNECT => ConnectionError, N::OL_ETLS => TLSError, N::OL_ETOOLARGE => TooLargeError,
@@ -54,7 +55,6 @@ module OneLoop
   # The exception for a status code (not raised).
   def self.error_for(code, message = nil)
     klass = ERROR_CLASSES.fetch(code, Error)
-    return NoMemoryError.new(message || "oneloop: out of memory") if klass == NoMemoryError
     klass.new(message && !message.empty? ? message : nil, code: code)
   end
 

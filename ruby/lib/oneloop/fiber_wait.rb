@@ -38,7 +38,12 @@ module OneLoop
         return ready if ready
         left = deadline && deadline - now
         return Native::OL_ETIMEDOUT if left && left <= 0
-        io.wait_readable(left)
+        if !io.wait_readable(left) && deadline.nil?
+          # io_wait only gives up on a timeout and we gave none: the scheduler cut the wait
+          # short (async 1.x swallows a task.with_timeout there). Treat it as an interrupt.
+          raise CancelledError.new("oneloop: the fiber scheduler interrupted the wait",
+                                   code: Native::OL_ECANCELED)
+        end
         notifier.drain
       end
     rescue Exception # rubocop:disable Lint/RescueException -- any interrupt cancels the wait

@@ -42,7 +42,9 @@ module OneLoop
     # The value; raises the job's error (a OneLoop::Error), CancelledError, or WaitTimeout when
     # timeout seconds pass first (the job goes on and a later call may get the value).
     def value(timeout = nil)
-      raise WaitTimeout.new("oneloop: no result within #{timeout} s", code: Native::OL_ETIMEDOUT) unless wait(timeout)
+      if @native.state.zero? && !wait(timeout) # settled futures skip the wait machinery
+        raise WaitTimeout.new("oneloop: no result within #{timeout} s", code: Native::OL_ETIMEDOUT)
+      end
       err = error
       raise err if err
       @value = @convert ? @convert.call(@native) : @native.value_int unless defined?(@value)
@@ -58,7 +60,7 @@ module OneLoop
 
     # Once settled: the value, or the error object (never raises it). Batches use this.
     def result
-      wait
+      wait if @native.state.zero?
       error || value
     end
 

@@ -12,10 +12,7 @@ module OneLoop
   class HTTP
     # Submit a request; returns a OneLoop::Future whose value is a OneLoop::Response.
     def submit(url, method: nil, **opts)
-      args = Request.build(method, url, opts)
-      native = Native.http_submit(*args, nil)
-      Request.raise_refused(*native) if native.is_a?(Array)
-      Future.from_native(native) { |f| Response.from_future(f) }
+      submit_built(Request.build(method, url, opts))
     end
 
     # Send and wait: the Response, or the transport error raised.
@@ -39,11 +36,13 @@ module OneLoop
       raise TypeError, "requests must be an Array, got #{requests.class}" unless requests.is_a?(Array)
       ms = Timeout.to_ms(timeout)
       futures = []
+      all_settled = false
       begin
-        requests.each { |r| futures << submit_one(r, defaults) }
-        OneLoop.wait_all(futures, timeout: ms.negative? ? nil : ms / 1000.0)
+        built = requests.map { |r| build_one(r, defaults) } # all checked before any is sent
+        built.each { |args| futures << submit_built(args) }
+        all_settled = OneLoop.wait_all(futures, timeout: ms.negative? ? nil : ms / 1000.0)
       ensure
-        futures.each(&:cancel) # a no-op for settled ones; the rest on timeout or interrupt
+        futures.each(&:cancel) unless all_settled # on timeout, interrupt or a bad request
       end
       futures.map(&:result)
     end
@@ -75,13 +74,22 @@ module OneLoop
 
     private
 
-    def submit_one(req, defaults)
+    RESPONSE = ->(native) { Response.from_future(native) }
+    private_constant :RESPONSE
+
+    def submit_built(args)
+      native = Native.http_submit(*args, nil)
+      Request.raise_refused(*native) if native.is_a?(Array)
+      Future.from_native(native, &RESPONSE)
+    end
+
+    def build_one(req, defaults)
       case req
-      when String then submit(req, **defaults)
+      when String then Request.build(defaults[:method], req, defaults.except(:method))
       when Hash
         opts = defaults.merge(req.transform_keys(&:to_sym))
         url = opts.delete(:url) { raise ArgumentError, "a request Hash needs :url" }
-        submit(url, **opts)
+        Request.build(opts.delete(:method), url, opts)
       else
         raise TypeError, "each request must be a URL String or a Hash, got #{req.class}"
       end

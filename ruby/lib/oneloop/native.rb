@@ -6,7 +6,7 @@ begin
 rescue LoadError
   # Not installed: the build directory named by ONELOOP_RUBY_EXT_DIR (tests, development).
   dir = ENV["ONELOOP_RUBY_EXT_DIR"] or raise
-  require File.join(dir, "oneloop_native")
+  require File.join(File.expand_path(dir), "oneloop_native")
 end
 
 module OneLoop
