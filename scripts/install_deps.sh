@@ -9,7 +9,7 @@ packages=(
   catch2                                       # core tests
   nginx-light openssl curl                     # TLS/HTTP2 tests (nginx), certificates
   clang libclang-rt-14-dev                     # libFuzzer harness
-  ruby ruby-dev swig ruby-typhoeus             # Ruby gem and its benchmark peer
+  ruby ruby-dev swig ruby-typhoeus ruby-async  # Ruby gem, its benchmark peer, fiber tests
   python3 python3-venv python3-dev             # Python package (CFFI)
 )
 
