@@ -21,9 +21,13 @@ typedef struct ol_loop_options {
     unsigned version;               /* OL_LOOP_OPTIONS_VERSION */
     unsigned flags;                 /* OL_LOOP_* */
     unsigned max_connections;       /* HTTP: total open connections, 0 = libcurl's default */
-    unsigned max_host_connections;  /* HTTP: connections per host, 0 = unlimited */
+    unsigned max_host_connections;  /* HTTP: connections per host (more requests wait for a
+                                     * free one), 0 = unlimited; default 256 */
 } ol_loop_options;
-#define OL_LOOP_OPTIONS_INIT { OL_LOOP_OPTIONS_VERSION, 0u, 0u, 0u }
+/* The default per-host limit: it bounds sockets and keeps a burst's connections reusable by
+ * the next burst (idle connections beyond the cache's 256 are closed). */
+#define OL_LOOP_DEFAULT_MAX_HOST_CONNECTIONS 256u
+#define OL_LOOP_OPTIONS_INIT { OL_LOOP_OPTIONS_VERSION, 0u, 0u, OL_LOOP_DEFAULT_MAX_HOST_CONNECTIONS }
 
 /* Fill opts with defaults for the given version. OL_EINVAL for an unknown version. */
 OL_EXTERN int ol_loop_options_init(ol_loop_options *opts, unsigned version);
