@@ -123,17 +123,17 @@ class TestHTTP < Minitest::Test
   end
 
   def test_C16_server_faults_raise_their_errors
-    { "/fault/truncated-chunked" => OneLoop::HTTPError, "/fault/short" => OneLoop::HTTPError,
-      # garbage: the core reports curl's "HTTP/0.9 not allowed" as OL_EPROTOCOL_DENIED today
-      "/fault/garbage" => OneLoop::HTTPError, "/fault/close" => OneLoop::HTTPError }.each do |path, klass|
+    # Each fault its documented error (the same table as the C suite's test_http_faults.cpp).
+    { "/fault/truncated-chunked" => OneLoop::PartialResponseError,
+      "/fault/short" => OneLoop::PartialResponseError,
+      "/fault/garbage" => OneLoop::ProtocolError, "/fault/close" => OneLoop::EmptyResponseError,
+      "/fault/reset" => OneLoop::ReceiveError,
+      "/fault/big-headers" => OneLoop::TooLargeError }.each do |path, klass|
       err = assert_raises(klass, path) { http.get(url(path), timeout: 10) }
       assert_operator err.code, :<, 0
     end
     assert_raises(OneLoop::TimeoutError) { http.get(url("/fault/no-answer"), timeout: 0.2) }
     assert_raises(OneLoop::TimeoutError) { http.get(url("/fault/slow-drip?bytes=1000&interval=300"), timeout: 0.3) }
-    assert_raises(OneLoop::HTTPError) { http.get(url("/fault/reset")) }
-    # big headers: the core reports curl's refusal as OL_ENOMEM today (OL_ETOOLARGE expected)
-    assert_raises(OneLoop::Error) { http.get(url("/fault/big-headers")) }
     assert_equal 100, http.get(url("/fault/slow-drip?bytes=100&interval=1")).body.bytesize
     # a body longer than its Content-Length: the announced bytes, and the next request is clean
     assert_equal "01234", http.get(url("/fault/lie-length")).body
