@@ -51,8 +51,9 @@ def _integer_defines() -> str:
 
 
 # Small C helpers on the hot path: one C call per request (or per batch) instead of one per
-# option, and a batched wait. They use only the public API.
-HELPERS_DECL = """
+# option, and a batched wait. They use only the public API. The request struct is declared
+# once, for the cdef and for the C source.
+REQ_STRUCT = """
 typedef struct olpy_req {
     const char *method;
     const char *url;
@@ -66,6 +67,9 @@ typedef struct olpy_req {
     size_t body_len;
     int has_body;
 } olpy_req;
+"""
+
+HELPERS_DECL = REQ_STRUCT + """
 int olpy_http_submit(ol_loop *loop, const olpy_req *req, int as_iter, size_t iter_capacity,
                      ol_future **out_future, ol_iter **out_iter);
 int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *which, size_t n,
@@ -84,21 +88,7 @@ HELPERS_SRC = r"""
 #include <oneloop.h>
 #include <stdint.h>
 #include <time.h>
-
-typedef struct olpy_req {
-    const char *method;
-    const char *url;
-    const int *int_keys;
-    const int64_t *int_values;
-    size_t n_int;
-    const int *str_keys;
-    char *const *str_values;
-    size_t n_str;
-    const char *body;
-    size_t body_len;
-    int has_body;
-} olpy_req;
-
+""" + REQ_STRUCT + r"""
 static int olpy_build(const olpy_req *r, ol_job **out)
 {
     ol_job *job = NULL;
