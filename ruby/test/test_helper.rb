@@ -7,10 +7,14 @@ require "socket"
 require "oneloop"
 
 module Fixture
+  START_LOCK = Mutex.new
+
   class << self
-    # http://127.0.0.1:<port> of the fixture server (started on first use).
+    # http://127.0.0.1:<port> of the fixture server (started on first use). Under a lock: the
+    # first use may come from many threads at once, and a second server's pipe, dropped and
+    # garbage-collected, would close its stdin and stop it.
     def base_url
-      @base_url ||= start
+      START_LOCK.synchronize { @base_url ||= start }
     end
 
     # A loopback URL where nothing listens (a port bound, then closed).
