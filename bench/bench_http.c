@@ -222,6 +222,19 @@ static size_t floor_write(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* Both floors add their batch the same way: n plain GETs, each body into bodies[i]. */
+static void add_floor_transfers(CURLM *m, const char *url, int n, buf *bodies)
+{
+    for (int i = 0; i < n; i++) {
+        CURL *e = curl_easy_init();
+        curl_easy_setopt(e, CURLOPT_URL, url);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, floor_write);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &bodies[i]);
+        curl_multi_add_handle(m, e);
+    }
+}
+
 static void *floor_open(void)
 {
     CURLM *m = curl_multi_init();
@@ -234,14 +247,7 @@ static int floor_batch(void *state, const char *url, int n)
 {
     CURLM *m = state;
     buf *bodies = calloc((size_t)n, sizeof *bodies);
-    for (int i = 0; i < n; i++) {
-        CURL *e = curl_easy_init();
-        curl_easy_setopt(e, CURLOPT_URL, url);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, floor_write);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, &bodies[i]);
-        curl_multi_add_handle(m, e);
-    }
+    add_floor_transfers(m, url, n, bodies);
     int running = 1, bad = 0;
     while (running) {
         curl_multi_perform(m, &running);
@@ -319,14 +325,7 @@ static int sf_batch(void *state, const char *url, int n)
 {
     sock_floor *sf = state;
     buf *bodies = calloc((size_t)n, sizeof *bodies);
-    for (int i = 0; i < n; i++) {
-        CURL *e = curl_easy_init();
-        curl_easy_setopt(e, CURLOPT_URL, url);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, floor_write);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, &bodies[i]);
-        curl_multi_add_handle(sf->m, e);
-    }
+    add_floor_transfers(sf->m, url, n, bodies);
     int running = n, done = 0, bad = 0;
     while (done < n) {
         struct epoll_event evs[64];

@@ -156,17 +156,6 @@ bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_f
 
 /* ---- waiting */
 
-static void deadline_from_now(struct timespec *ts, int64_t timeout_ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += timeout_ms / 1000;
-    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static int check_wait_args(ol_future *const *fs, size_t n)
 {
     if (n && !fs) return OL_EINVAL;
@@ -298,7 +287,7 @@ static int wait_blocking(ol_future *const *fs, size_t n, bool all, int64_t timeo
     atomic_fetch_sub(&w.remaining, settled_before + 1);
 
     struct timespec deadline;
-    if (timeout_ms > 0) deadline_from_now(&deadline, timeout_ms);
+    if (timeout_ms > 0) ol__deadline_from_now(&deadline, timeout_ms);
     int rc = OL_OK;
     pthread_mutex_lock(&w.mu);
     while (atomic_load(&w.remaining) > 0 && !w.woken) {

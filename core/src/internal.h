@@ -128,6 +128,9 @@ int ol__http_loop_close(ol_loop *loop); /* loop thread, at shutdown: cleanup mul
 
 /* util */
 int64_t ol__now_ms(void);
+/* CLOCK_MONOTONIC now + timeout_ms, for pthread_cond_timedwait on a monotonic condvar. */
+struct timespec;
+void ol__deadline_from_now(struct timespec *ts, int64_t timeout_ms);
 char *ol__strdup(const char *s);
 
 #endif

@@ -133,15 +133,7 @@ int ol_iter_next(ol_iter *it, ol_item **out, int64_t timeout_ms)
     *out = NULL;
     if (ol__current_loop && ol__current_loop == it->loop) return OL_EDEADLK;
     struct timespec deadline;
-    if (timeout_ms > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
-    }
+    if (timeout_ms > 0) ol__deadline_from_now(&deadline, timeout_ms);
     pthread_mutex_lock(&it->mu);
     while (!it->head && !it->ended) {
         if (timeout_ms == 0 ||
