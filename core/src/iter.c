@@ -28,7 +28,32 @@ struct ol_iter {
     bool producer_paused;  /* a push reported OL_EAGAIN and no resume was sent yet */
     int status;
     char *message;
+    ol_iter_ready_cb ready_cb; /* armed readiness callback (ol_iter_on_ready), or NULL */
+    void *ready_data;
 };
+
+typedef struct ready_call {
+    ol_iter_ready_cb cb;
+    void *data;
+} ready_call;
+
+/* Under it->mu: disarm the readiness callback if the iterator has something to give. */
+static ready_call take_ready_call(ol_iter *it)
+{
+    ready_call call = {NULL, NULL};
+    if (it->ready_cb && (it->head || it->ended)) {
+        call.cb = it->ready_cb;
+        call.data = it->ready_data;
+        it->ready_cb = NULL;
+    }
+    return call;
+}
+
+/* Outside it->mu, so the callback may take its own locks. */
+static void run_ready_call(ol_iter *it, ready_call call, int status)
+{
+    if (call.cb) call.cb(it, status, call.data);
+}
 
 ol_iter *ol__iter_new(ol_loop *loop, ol_future *future, size_t capacity)
 {
@@ -96,7 +121,9 @@ int ol__iter_push(ol_iter *it, int kind, const void *data, size_t len, void *obj
     bool full = it->buffered >= it->capacity;
     if (full) it->producer_paused = true;
     pthread_cond_signal(&it->cv);
+    ready_call call = take_ready_call(it);
     pthread_mutex_unlock(&it->mu);
+    run_ready_call(it, call, OL_OK);
     return full ? OL_EAGAIN : OL_OK;
 }
 
@@ -110,7 +137,9 @@ void ol__iter_end(ol_iter *it, int status, const char *message)
             it->message = ol__strdup(message && *message ? message : ol_strerror(status));
     }
     pthread_cond_signal(&it->cv);
+    ready_call call = take_ready_call(it);
     pthread_mutex_unlock(&it->mu);
+    run_ready_call(it, call, OL_OK);
 }
 
 /* Consumer made room: ask the loop thread to resume the producer (once per pause). */
@@ -180,10 +209,29 @@ void ol_iter_close(ol_iter *it)
     ol_item *items = it->head;
     it->head = it->tail = NULL;
     it->buffered = 0;
+    ready_call call = {it->ready_cb, it->ready_data};
+    it->ready_cb = NULL;
     pthread_mutex_unlock(&it->mu);
+    run_ready_call(it, call, OL_ECANCELED);
     free_items(items);
     ol_future_cancel(it->future); /* no-op if the producer already finished */
     ol__iter_release(it);
+}
+
+int ol_iter_on_ready(ol_iter *it, ol_iter_ready_cb cb, void *user_data)
+{
+    if (!it || !cb) return OL_EINVAL;
+    pthread_mutex_lock(&it->mu);
+    if (it->ready_cb) {
+        pthread_mutex_unlock(&it->mu);
+        return OL_EALREADY;
+    }
+    it->ready_cb = cb;
+    it->ready_data = user_data;
+    ready_call call = take_ready_call(it); /* already ready: call it here and now */
+    pthread_mutex_unlock(&it->mu);
+    run_ready_call(it, call, OL_OK);
+    return OL_OK;
 }
 
 size_t ol_iter_buffered(const ol_iter *it)

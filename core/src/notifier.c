@@ -76,35 +76,67 @@ static bool queue_tag(ol_notifier *n, uint64_t tag)
     return true;
 }
 
-static void on_settled(ol_future *f, void *user_data)
+static void post_tag(ol_notifier *n, uint64_t tag)
 {
-    (void)f;
-    watch *w = user_data;
-    ol_notifier *n = w->notifier;
     pthread_mutex_lock(&n->mu);
-    if (!n->closed && queue_tag(n, w->tag) && n->count == 1) {
+    if (!n->closed && queue_tag(n, tag) && n->count == 1) {
         uint64_t one = 1; /* first tag since the last drain: make the fd readable */
         ssize_t rc = write(n->fd, &one, sizeof one);
         (void)rc;
     }
     pthread_mutex_unlock(&n->mu);
+}
+
+static watch *watch_new(ol_notifier *n, uint64_t tag)
+{
+    watch *w = malloc(sizeof *w);
+    if (!w) return NULL;
+    w->notifier = n;
+    w->tag = tag;
+    atomic_fetch_add(&n->refs, 1);
+    return w;
+}
+
+static void watch_free(watch *w)
+{
+    ol_notifier *n = w->notifier;
     free(w);
     notifier_release(n);
+}
+
+static void on_settled(ol_future *f, void *user_data)
+{
+    (void)f;
+    watch *w = user_data;
+    post_tag(w->notifier, w->tag);
+    watch_free(w);
 }
 
 int ol_notifier_watch(ol_notifier *n, ol_future *f, uint64_t tag)
 {
     if (!n || !f) return OL_EINVAL;
-    watch *w = malloc(sizeof *w);
+    watch *w = watch_new(n, tag);
     if (!w) return OL_ENOMEM;
-    w->notifier = n;
-    w->tag = tag;
-    atomic_fetch_add(&n->refs, 1);
     int rc = ol_future_on_done(f, on_settled, w);
-    if (rc != OL_OK) {
-        free(w);
-        notifier_release(n);
-    }
+    if (rc != OL_OK) watch_free(w);
+    return rc;
+}
+
+static void on_iter_ready(ol_iter *it, int status, void *user_data)
+{
+    (void)it;
+    watch *w = user_data;
+    if (status == OL_OK) post_tag(w->notifier, w->tag);
+    watch_free(w);
+}
+
+int ol_notifier_watch_iter(ol_notifier *n, ol_iter *it, uint64_t tag)
+{
+    if (!n || !it) return OL_EINVAL;
+    watch *w = watch_new(n, tag);
+    if (!w) return OL_ENOMEM;
+    int rc = ol_iter_on_ready(it, on_iter_ready, w);
+    if (rc != OL_OK) watch_free(w);
     return rc;
 }
 

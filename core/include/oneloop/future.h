@@ -10,6 +10,7 @@
 #define ONELOOP_FUTURE_H
 
 #include "common.h"
+#include "iter.h"
 
 OL_BEGIN_DECL
 
@@ -74,6 +75,9 @@ OL_EXTERN void ol_notifier_free(ol_notifier *notifier);
 OL_EXTERN int ol_notifier_fd(const ol_notifier *notifier);
 /* Report tag to notifier when the future settles (queued at once if it already has). */
 OL_EXTERN int ol_notifier_watch(ol_notifier *notifier, ol_future *future, uint64_t tag);
+/* Report tag once, when iter has an item or has ended (see ol_iter_on_ready); nothing is
+ * reported if the iterator is closed first. Watch it again after pulling what was there. */
+OL_EXTERN int ol_notifier_watch_iter(ol_notifier *notifier, ol_iter *iter, uint64_t tag);
 /* Take up to max queued tags, oldest first, without blocking; returns how many (0 if none), and
  * clears the fd's readiness once the queue is empty. */
 OL_EXTERN size_t ol_notifier_drain(ol_notifier *notifier, uint64_t *tags, size_t max);

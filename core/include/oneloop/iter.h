@@ -33,6 +33,16 @@ OL_EXTERN void ol_iter_close(ol_iter *iter);
 /* Bytes queued and not yet pulled (for tests and monitoring). */
 OL_EXTERN size_t ol_iter_buffered(const ol_iter *iter);
 
+/* Readiness, for consumers driven by their own event loop (asyncio, a fiber scheduler, Node)
+ * that must not block in ol_iter_next. status is OL_OK when an item or the end of the stream
+ * is there for ol_iter_next(iter, &item, 0), or OL_ECANCELED when the iterator was closed
+ * first. iter identifies the registration only: it may be closed by the time cb runs. */
+typedef void (*ol_iter_ready_cb)(ol_iter *iter, int status, void *user_data);
+/* Call cb exactly once: at once on the calling thread if the iterator is ready, else on the
+ * loop thread when it becomes ready (cb must not block there), or from ol_iter_close. One
+ * registration at a time (OL_EALREADY while one is armed); register again after draining. */
+OL_EXTERN int ol_iter_on_ready(ol_iter *iter, ol_iter_ready_cb cb, void *user_data);
+
 OL_EXTERN int ol_item_kind_get(const ol_item *item);
 OL_EXTERN const void *ol_item_data(const ol_item *item);
 OL_EXTERN size_t ol_item_size(const ol_item *item);
