@@ -8,7 +8,7 @@ dir=build-${kind%%,*}
 dir=${dir/address/asan}
 dir=${dir/thread/tsan}
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DONELOOP_SANITIZE="$kind" -DONELOOP_BENCH=OFF >/dev/null
-cmake --build "$dir" -j"${JOBS:-2}" --target test_core exit_with_jobs test_http ol_fixture_server
+cmake --build "$dir" -j"${JOBS:-2}" --target test_core exit_with_jobs test_http test_http_dns ol_fixture_server
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 # TSan cannot follow fork() in a multi-threaded process ("starting new threads after
@@ -21,4 +21,7 @@ export OL_STRESS_JOBS=${OL_STRESS_JOBS:-10000}
 "$dir/tests/test_core" "${filter[@]}"
 if [ -x "$dir/tests/test_http" ]; then
   "$dir/tests/test_http" "${filter[@]}"
+fi
+if [ -x "$dir/tests/test_http_dns" ]; then
+  "$dir/tests/test_http_dns"
 fi

@@ -172,6 +172,14 @@ static int setup_easy(ol_job *job, ol_http_job *h, CURL *e)
     SET(CURLOPT_WRITEFUNCTION, on_write);
     SET(CURLOPT_WRITEDATA, job);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700 /* 7.87.0 */
+    /* Ending a transfer whose name lookup still runs (cancel, timeout, shutdown) otherwise
+     * joins curl's resolver thread inside curl_multi_remove_handle: the loop thread would
+     * block until getaddrinfo returns. With this, curl detaches the thread instead, and the
+     * thread frees its state when the lookup ends (that is all the option does in curl 7.87 to
+     * 8.14). */
+    SET(CURLOPT_QUICK_EXIT, 1L);
+#endif
     int rc = set_method_and_body(e, h);
     if (rc != OL_OK) return rc;
     if (r->headers) SET(CURLOPT_HTTPHEADER, r->headers);
