@@ -222,12 +222,9 @@ static void release_easy(ol_job *job, ol_http_job *h)
 
 /* ---- the job's operations (loop thread, except destroy and the setters) */
 
-static int http_start(ol_job *job)
+/* Put the admitted transfer into the multi. On failure the caller finishes the job. */
+static int begin_transfer(ol_job *job, ol_http_job *h, ol_http_ctx *ctx)
 {
-    ol_http_job *h = job->data;
-    ol_http_ctx *ctx = ol__http_ctx_get(job->loop);
-    h->resp = ol__response_new();
-    if (!ctx || !h->resp) return OL_ENOMEM;
     CURL *e = ol__http_ctx_easy_get(ctx);
     if (!e) return OL_ENOMEM;
     int rc = setup_easy(job, h, e);
@@ -235,11 +232,64 @@ static int http_start(ol_job *job)
     if (rc == OL_OK) rc = ol__http_ctx_add(ctx, e);
     if (rc != OL_OK) {
         ol__http_ctx_easy_put(ctx, e);
-        ol__task_finish(job, rc, NULL, NULL, 0, h->errbuf[0] ? h->errbuf : NULL);
         return rc;
     }
     h->easy = e;
     return OL_OK;
+}
+
+/* Start the queued transfers handed a slot, one after the other: one that cannot start
+ * (expired while queued, bad option) passes its slot on at once. */
+static void begin_queued(ol_http_ctx *ctx, ol_http_job *next)
+{
+    while (next) {
+        ol_http_job *h = next;
+        ol_job *job = h->job;
+        next = NULL;
+        int rc = OL_OK;
+        const char *why = NULL;
+        if (h->req.timeout_ms > 0) { /* the wait counts against the job's own timeout */
+            uint64_t waited = uv_now(&job->loop->uv) - h->queued_ms;
+            if (waited >= (uint64_t)h->req.timeout_ms) {
+                rc = OL_ETIMEDOUT;
+                why = "timed out waiting for a connection to the host";
+            } else {
+                h->req.timeout_ms -= (long)waited;
+            }
+        }
+        if (rc == OL_OK) rc = begin_transfer(job, h, ctx);
+        if (rc == OL_OK) continue;
+        next = ol__http_leave(ol__http_ctx_admission(ctx), h, true);
+        ol__task_finish(job, rc, NULL, NULL, 0, why ? why : h->errbuf[0] ? h->errbuf : NULL);
+    }
+}
+
+/* The transfer is over (or never got in): give its host slot to the next queued one. During
+ * shutdown the queued ones are being cancelled, so none is started. */
+static void leave_host(ol_job *job, ol_http_job *h)
+{
+    ol_http_ctx *ctx = job->loop->http;
+    if (!h->host || !ctx) return;
+    bool hand_over = !job->loop->shutdown_started;
+    begin_queued(ctx, ol__http_leave(ol__http_ctx_admission(ctx), h, hand_over));
+}
+
+static int http_start(ol_job *job)
+{
+    ol_http_job *h = job->data;
+    ol_http_ctx *ctx = ol__http_ctx_get(job->loop);
+    h->resp = ol__response_new();
+    if (!ctx || !h->resp) return OL_ENOMEM;
+    if (!ol__http_admit(ol__http_ctx_admission(ctx), h, h->req.url)) {
+        h->queued_ms = uv_now(&job->loop->uv);
+        return OL_OK; /* queued: begin_queued starts it */
+    }
+    int rc = begin_transfer(job, h, ctx);
+    if (rc != OL_OK) {
+        leave_host(job, h);
+        ol__task_finish(job, rc, NULL, NULL, 0, h->errbuf[0] ? h->errbuf : NULL);
+    }
+    return rc;
 }
 
 static void fill_response(ol_http_job *h, CURL *e)
@@ -312,6 +362,7 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
                                   memory_order_relaxed);
     fill_response(h, e);
     release_easy(job, h);
+    leave_host(job, h);
     if (result != CURLE_OK) {
         char msg[CURL_ERROR_SIZE + 64];
         int status = failure_status(h, result, os_errno, connected, msg, sizeof msg);
@@ -327,6 +378,7 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
 static void http_cancel(ol_job *job)
 {
     release_easy(job, job->data);
+    leave_host(job, job->data);
     ol__task_finish(job, OL_ECANCELED, NULL, NULL, 0, NULL);
 }
 
@@ -391,6 +443,7 @@ int ol_http_job_new(ol_job **out, const char *method, const char *url)
         return OL_ENOMEM;
     }
     ol__http_request_init(&h->req);
+    h->job = job;
     job->data = h;
     int rc = ol__http_request_set_str(&h->req, OL_HTTP_URL, url);
     if (rc == OL_OK && method) rc = ol__http_request_set_method(&h->req, method);

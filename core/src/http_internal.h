@@ -73,8 +73,11 @@ void ol__http_request_drop_body(ol_http_request *req);
 
 /* ---- a running transfer (http.c) */
 
+typedef struct ol_http_host ol_http_host;
+
 typedef struct ol_http_job {
     ol_http_request req;
+    ol_job *job;               /* the job this is the data of */
     CURL *easy;
     ol_response *resp;
     size_t received;           /* body bytes delivered by curl (decoded) */
@@ -83,6 +86,11 @@ typedef struct ol_http_job {
     bool head_pushed;          /* iterator: the HEAD item is queued */
     bool pause_pending;        /* iterator full: refuse (pause) the next chunk */
     bool paused;               /* curl is paused by us */
+    /* Per-host admission (http_admit.c). */
+    ol_http_host *host;        /* counted against this host (NULL: not limited) */
+    bool waiting;              /* queued for a slot, not in the multi yet */
+    struct ol_http_job *wait_prev, *wait_next;
+    uint64_t queued_ms;        /* uv_now when it started waiting */
     char errbuf[CURL_ERROR_SIZE];
 } ol_http_job;
 
@@ -102,6 +110,21 @@ CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx);
 void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy);
 /* Route the easy handle's socket open/close through the context (before adding it). */
 void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy);
+
+/* The loop's per-host admission (created with the context). */
+typedef struct ol_http_admission ol_http_admission;
+ol_http_admission *ol__http_ctx_admission(ol_http_ctx *ctx);
+
+/* ---- per-host admission (http_admit.c) */
+
+/* per_host_limit 0: every transfer is admitted at once. NULL when out of memory. */
+ol_http_admission *ol__http_admission_new(unsigned per_host_limit);
+void ol__http_admission_free(ol_http_admission *admission);
+/* true: the transfer may enter the multi now; false: it was queued behind its host's others. */
+bool ol__http_admit(ol_http_admission *admission, ol_http_job *h, const char *url);
+/* The transfer left the multi, or left the queue (cancelled). With hand_over, returns the
+ * queued transfer that takes its slot (the caller starts it), or NULL. */
+ol_http_job *ol__http_leave(ol_http_admission *admission, ol_http_job *h, bool hand_over);
 
 /* ---- errors (http_errors.c) */
 

@@ -34,6 +34,7 @@ struct ol_http_ctx {
     http_sock *socks;
     http_sock **by_fd;  /* fd -> its http_sock */
     size_t by_fd_size;
+    ol_http_admission *admission;
     CURL *idle_easy[OL_HTTP_IDLE_EASY]; /* reset handles ready for the next job */
     size_t n_idle_easy;
     int running;
@@ -222,7 +223,10 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
     if (!ctx) return NULL;
     ctx->loop = loop;
     ctx->multi = curl_multi_init();
-    if (!ctx->multi) {
+    ctx->admission = ol__http_admission_new(loop->opts.max_host_connections);
+    if (!ctx->multi || !ctx->admission) {
+        if (ctx->multi) curl_multi_cleanup(ctx->multi);
+        ol__http_admission_free(ctx->admission);
         free(ctx);
         return NULL;
     }
@@ -246,6 +250,8 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
     loop->http = ctx;
     return ctx;
 }
+
+ol_http_admission *ol__http_ctx_admission(ol_http_ctx *ctx) { return ctx->admission; }
 
 int ol__http_ctx_add(ol_http_ctx *ctx, CURL *easy)
 {
@@ -290,6 +296,8 @@ int ol__http_loop_close(ol_loop *loop)
     uv_timer_stop(&ctx->timer);
     free(ctx->by_fd);
     ctx->by_fd = NULL;
+    ol__http_admission_free(ctx->admission); /* every job has left it: shutdown ended them */
+    ctx->admission = NULL;
     ctx->by_fd_size = 0;
     uv_close((uv_handle_t *)&ctx->timer, ctx_closed);
     return OL_OK;

@@ -1,0 +1,95 @@
+// Per-host admission: requests over max_host_connections wait in oneloop (first come, first
+// served) rather than in curl, and a queued request can still time out, be cancelled or be
+// shut down.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <vector>
+
+#include "test_http_helpers.hpp"
+
+using Clock = std::chrono::steady_clock;
+
+static long elapsed_ms(Clock::time_point since) {
+    return (long)std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
+}
+
+TEST_CASE("C17 per-host limit: the rest wait their turn and reuse the same connections", "[http][admission]") {
+    FixtureServer fx;
+    HttpLoop L(2);
+    std::vector<Fut> futs;
+    for (int i = 0; i < 40; i++) futs.push_back(http_submit(L.loop, fx.url("/delay/5")));
+    for (Fut &f : futs) {
+        REQUIRE(f.wait() == OL_OK);
+        CHECK(f.body() == "ok");
+    }
+    unsigned long long conns = 0, reqs = 0;
+    fixture_stats(L.loop, fx, &conns, &reqs);
+    CHECK(conns <= 2);
+    CHECK(reqs == 40);
+    CHECK(L.settle_in_flight() == 0);
+}
+
+TEST_CASE("C17 the per-host limit is per host: another host is not held up", "[http][admission]") {
+    FixtureServer fx;
+    HttpLoop L(1);
+    Fut slow = http_submit(L.loop, fx.url("/delay/1500"));
+    Fut queued = http_submit(L.loop, fx.url("/"));            // same host: waits for the slow one
+    auto t0 = Clock::now();
+    Fut other = http_run(L.loop, fx.url("/", "localhost"));   // another host name: runs now
+    CHECK(other.status() == OL_OK);
+    CHECK(elapsed_ms(t0) < 1000);
+    CHECK(queued.status() == OL_EPENDING);
+    REQUIRE(queued.wait() == OL_OK);
+    CHECK(slow.status() == OL_OK); // first come, first served
+}
+
+TEST_CASE("C16 a request's timeout counts the time it waited for its host", "[http][admission]") {
+    FixtureServer fx;
+    HttpLoop L(1);
+    Fut slow = http_submit(L.loop, fx.url("/delay/600"));
+    Fut timed = http_submit(L.loop, fx.url("/"), nullptr, [](ol_job *job) {
+        REQUIRE(ol_job_set_int(job, OL_HTTP_TIMEOUT_MS, 200) == OL_OK);
+    });
+    Fut patient = http_submit(L.loop, fx.url("/"));
+    REQUIRE(timed.wait() == OL_OK);
+    CHECK(timed.status() == OL_ETIMEDOUT);
+    CHECK(timed.message().find("waiting for a connection") != std::string::npos);
+    REQUIRE(slow.wait() == OL_OK);
+    REQUIRE(patient.wait() == OL_OK); // the expired one passed its turn on
+    CHECK(patient.body() == "oneloop fixture");
+}
+
+TEST_CASE("C05 cancelling a request queued for its host", "[http][admission]") {
+    FixtureServer fx;
+    HttpLoop L(1);
+    Fut slow = http_submit(L.loop, fx.url("/delay/300"));
+    Fut doomed = http_submit(L.loop, fx.url("/status/500"));
+    Fut after = http_submit(L.loop, fx.url("/"));
+    auto t0 = Clock::now();
+    CHECK(ol_future_cancel(doomed.f) == OL_OK);
+    REQUIRE(doomed.wait() == OL_OK);
+    CHECK(doomed.status() == OL_ECANCELED);
+    CHECK(elapsed_ms(t0) < 250); // did not wait for the slow one
+    REQUIRE(slow.wait() == OL_OK);
+    REQUIRE(after.wait() == OL_OK);
+    unsigned long long conns = 0, reqs = 0;
+    fixture_stats(L.loop, fx, &conns, &reqs);
+    CHECK(reqs == 2); // the cancelled one never reached the server
+    CHECK(L.settle_in_flight() == 0);
+}
+
+TEST_CASE("C09 shutdown cancels requests still queued for their host", "[http][admission]") {
+    FixtureServer fx;
+    std::vector<Fut> futs;
+    {
+        HttpLoop L(1);
+        for (int i = 0; i < 20; i++) futs.push_back(http_submit(L.loop, fx.url("/delay/2000")));
+        CHECK(ol_loop_shutdown(L.loop, 0) == OL_ETIMEDOUT); // jobs had to be cancelled
+        L.loop = nullptr;
+    }
+    for (Fut &f : futs) {
+        REQUIRE(f.wait(0) == OL_OK); // shutdown settled every future
+        CHECK(f.status() == OL_ECANCELED);
+    }
+}
