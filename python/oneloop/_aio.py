@@ -1,5 +1,7 @@
 """Awaiting native futures inside asyncio: one notifier per asyncio loop, its fd registered
-with loop.add_reader, so completions reach the loop in batches through one wakeup."""
+with loop.add_reader, so completions reach the loop in batches through one wakeup. The same
+notifier reports iterator readiness (async body streams): futures and iterators take their
+tags from one counter, so a tag names exactly one waiter."""
 from __future__ import annotations
 
 import asyncio
@@ -27,6 +29,7 @@ class LoopDispatcher:
         self._notifier = ffi.gc(out[0], lib.ol_notifier_free)
         self._loop = weakref.ref(loop)  # the loop owns us (weak-keyed map), not the reverse
         self._pending: Dict[int, Tuple["NativeFuture", asyncio.Future]] = {}
+        self._iter_waiters: Dict[int, asyncio.Future] = {}
         self._tags = itertools.count(1)
         self._buf = ffi.new("uint64_t[]", _BATCH)
         loop.add_reader(lib.ol_notifier_fd(self._notifier), self._on_ready)
@@ -42,14 +45,34 @@ class LoopDispatcher:
         afut.add_done_callback(functools.partial(_cancel_native_if_cancelled, fut))
         return afut
 
+    def watch_iter(self, it: Any, loop: asyncio.AbstractEventLoop) -> Tuple[int, asyncio.Future]:
+        """(tag, an asyncio future set once ol_iter_next(it, .., 0) has an item or the end).
+        Call forget(tag) if the iterator is closed before that: no tag comes then."""
+        afut = loop.create_future()
+        tag = next(self._tags)  # the futures' counter: a tag is never both kinds
+        self._iter_waiters[tag] = afut
+        rc = lib.ol_notifier_watch_iter(self._notifier, it, tag)
+        if rc < 0:
+            del self._iter_waiters[tag]
+            raise error_for(rc)
+        return tag, afut
+
+    def forget(self, tag: int) -> None:
+        self._iter_waiters.pop(tag, None)
+
     def _on_ready(self) -> None:
-        n, buf, pending = self._notifier, self._buf, self._pending
+        n, buf, pending, waiters = self._notifier, self._buf, self._pending, self._iter_waiters
         while True:
             count = lib.ol_notifier_drain(n, buf, _BATCH)
             for i in range(count):
-                entry = pending.pop(buf[i], None)
+                tag = buf[i]
+                entry = pending.pop(tag, None)
                 if entry is not None:
                     _transfer(*entry)
+                    continue
+                waiter = waiters.pop(tag, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
             if count < _BATCH:
                 return
 
@@ -86,17 +109,22 @@ _dispatchers: "weakref.WeakKeyDictionary[Any, LoopDispatcher]" = weakref.WeakKey
 _last: Tuple[Any, Any] = (None, None)
 
 
-def watch_in_running_loop(fut: "NativeFuture") -> asyncio.Future:
-    """An asyncio future of the running loop that settles like fut."""
+def dispatcher_for(loop: asyncio.AbstractEventLoop) -> LoopDispatcher:
+    """The dispatcher of loop (made on first use; the last one looked up is cached)."""
     global _last
-    loop = asyncio.get_running_loop()
     ref, d = _last
     if ref is None or ref() is not loop:
         d = _dispatchers.get(loop)
         if d is None:
             d = _dispatchers[loop] = LoopDispatcher(loop)
         _last = (weakref.ref(loop), d)
-    return d.watch(fut, loop)
+    return d
+
+
+def watch_in_running_loop(fut: "NativeFuture") -> asyncio.Future:
+    """An asyncio future of the running loop that settles like fut."""
+    loop = asyncio.get_running_loop()
+    return dispatcher_for(loop).watch(fut, loop)
 
 
 def _after_fork_in_child() -> None:

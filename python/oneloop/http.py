@@ -5,7 +5,9 @@
     resps = oneloop.http.gather([url1, url2, Request("POST", url3, json={...})])
     with oneloop.http.stream("GET", url) as s:            # body chunks, back-pressured
         for chunk in s: ...
-Inside coroutines: `await oneloop.http.submit(...)` (or `await oneloop.http.aget(...)`).
+Inside coroutines: `await oneloop.http.submit(...)` (or `await oneloop.http.aget(...)`), and
+    async with oneloop.http.astream("GET", url) as s:     # same, without blocking the loop
+        async for chunk in s: ...
 Options (keyword-only everywhere): params, headers, body, json, timeout, connect_timeout,
 follow_redirects, verify, verify_host, ca_path, client_cert, client_key, client_key_password,
 http_version, decompress, proxy, max_response_bytes, user_agent, protocols, auth,
@@ -16,8 +18,11 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union
 
 from . import _executor
+from ._astream import AsyncStreamResponse, astream
 from ._ffi import ffi, lib
 from ._http_options import Prepared, prepare
+from ._streaming import (StreamHead, check_buffer_size, chunk_bytes, free_now, head_response,
+                         pulled, submit_iter)
 from ._waiting import guard_blocking, timeout_ms, wait_sliced
 from .errors import CancelledError, TimeoutError, error_for
 from .futures import NativeFuture, failure_of, wrap_handle
@@ -25,7 +30,7 @@ from .response import Headers, Response, Timing
 
 __all__ = ["Request", "Response", "Headers", "Timing", "StreamResponse", "request", "get",
            "post", "put", "patch", "delete", "head", "options", "submit", "gather", "stream",
-           "arequest", "aget", "apost"]
+           "AsyncStreamResponse", "astream", "arequest", "aget", "apost"]
 
 
 class Request:
@@ -245,32 +250,13 @@ def _wait_batch(fs: Any, n: int, ms: int) -> None:
         lib.ol_notifier_free(notifier)
 
 
-class StreamResponse:
+class StreamResponse(StreamHead):
     """A response whose body arrives as chunks: iterate it for bytes. The transfer pauses when
     the consumer falls behind (bounded memory) and is aborted by close()."""
 
     def __init__(self, iter_handle: Any, head: Response, timeout: int) -> None:
-        self._iter = iter_handle
-        self._head = head
+        super().__init__(iter_handle, head)
         self._timeout = timeout
-        self.status = head.status
-
-    @property
-    def headers(self) -> Headers:
-        return self._head.headers
-
-    @property
-    def http_version(self) -> str:
-        return self._head.http_version
-
-    @property
-    def url(self) -> str:
-        return self._head.url
-
-    @property
-    def buffered(self) -> int:
-        """Body bytes received and not yet read (bounded by buffer_size: back-pressure)."""
-        return lib.ol_iter_buffered(self._iter) if self._iter is not None else 0
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
@@ -287,18 +273,11 @@ class StreamResponse:
                 self.close()
                 return None
             if kind == lib.OL_ITEM_DATA:
-                data = ffi.unpack(ffi.cast("char *", lib.ol_item_data(item)), lib.ol_item_size(item))
-                _free_now(item, lib.ol_item_free)
-                return data
+                return chunk_bytes(item)
         return None
 
     def read(self) -> bytes:
         return b"".join(self)
-
-    def close(self) -> None:
-        it, self._iter = self._iter, None
-        if it is not None:
-            _free_now(it, lib.ol_iter_close)
 
     def __enter__(self) -> "StreamResponse":
         return self
@@ -310,25 +289,13 @@ class StreamResponse:
         return f"<oneloop.http.StreamResponse [{self.status}]>"
 
 
-def _free_now(cdata: Any, free: Any) -> None:
-    """Free an ffi.gc-owned handle now (and only now)."""
-    ffi.gc(cdata, None)
-    free(cdata)
-
-
 def _next_item(it: Any, ms: int, on_interrupt: Any) -> Tuple[int, Any]:
     """(kind, item) or (0, None) at the end; raises the producer's failure."""
     out = ffi.new("ol_item **")
     rc = wait_sliced(lambda step: lib.ol_iter_next(it, out, step), ms, on_interrupt)
-    if rc == lib.OL_ITEROVER:
-        return 0, None
     if rc == lib.OL_ETIMEDOUT:
         raise TimeoutError("no data within wait_timeout")
-    if rc < 0:
-        msg = ffi.string(lib.ol_iter_error_message(it)).decode("utf-8", "replace")
-        raise error_for(rc, msg)
-    item = ffi.gc(out[0], lib.ol_item_free)
-    return lib.ol_item_kind_get(item), item
+    return pulled(rc, it, out)
 
 
 def stream(method: str, url: str, *, wait_timeout: Optional[float] = None,
@@ -337,27 +304,12 @@ def stream(method: str, url: str, *, wait_timeout: Optional[float] = None,
     chunks. buffer_size bounds the bytes buffered ahead of the consumer (0: 1 MiB)."""
     p = prepare(method, url, **options)
     ms = timeout_ms(wait_timeout, "wait_timeout")
-    if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
-        raise ValueError("buffer_size must be an int >= 0")
+    check_buffer_size(buffer_size)
     guard_blocking("oneloop.http.stream()")
-    out = ffi.new("ol_iter **")
-    rc = lib.olpy_http_submit(_executor.default_loop(), p.req, 1, buffer_size, ffi.NULL, out)
-    if rc < 0:
-        raise error_for(rc)
-    it = ffi.gc(out[0], lib.ol_iter_close)
+    it = submit_iter(p, buffer_size)
     try:
-        kind, item = _next_item(it, ms, lambda: None)
+        head = head_response(*_next_item(it, ms, lambda: None), p.raise_for_status)
     except BaseException:
-        _free_now(it, lib.ol_iter_close)
+        free_now(it, lib.ol_iter_close)
         raise
-    if item is None or kind != lib.OL_ITEM_HEAD:
-        _free_now(it, lib.ol_iter_close)
-        raise error_for(lib.OL_EPROTO, "stream ended before the response head")
-    head = Response(item, ffi.cast("ol_response *", lib.ol_item_object(item)))
-    if p.raise_for_status:
-        try:
-            head.raise_for_status()
-        except BaseException:
-            _free_now(it, lib.ol_iter_close)
-            raise
     return StreamResponse(it, head, ms)
