@@ -196,3 +196,41 @@ TEST_CASE("C12 HTTP stream: the head carries the effective URL after redirects",
     CHECK(body == "redirected");
     ol_iter_close(it);
 }
+
+TEST_CASE("C12 HTTP stream: the head arrives before a late first body byte", "[http][stream]") {
+    FixtureServer fx;
+    HttpLoop L;
+    // The head is sent at once, the first body byte 3 s later (a long poll, server-sent events).
+    ol_iter *it = http_iter(L.loop, fx.url("/fault/slow-drip?bytes=2&interval=3000"), 0);
+    REQUIRE(it != nullptr);
+    ol_item *item = nullptr;
+    REQUIRE(ol_iter_next(it, &item, 1500) == OL_OK);
+    REQUIRE(ol_item_kind_get(item) == OL_ITEM_HEAD);
+    CHECK(ol_response_status(static_cast<const ol_response *>(ol_item_object(item))) == 200);
+    ol_item_free(item);
+    CHECK(ol_iter_next(it, &item, 0) == OL_ETIMEDOUT); // the body is not there yet
+    ol_iter_close(it);
+}
+
+TEST_CASE("C12 HTTP stream: heads of followed redirects are not handed over", "[http][stream]") {
+    FixtureServer fx;
+    HttpLoop L;
+    ol_job *job = nullptr;
+    REQUIRE(ol_http_job_new(&job, nullptr, fx.url("/redirect/2").c_str()) == OL_OK);
+    REQUIRE(ol_job_set_int(job, OL_HTTP_FOLLOW_REDIRECTS, 5) == OL_OK);
+    ol_iter *it = nullptr;
+    REQUIRE(ol_job_submit_iter(L.loop, job, 0, &it) == OL_OK);
+    ol_item *item = nullptr;
+    REQUIRE(ol_iter_next(it, &item, 20000) == OL_OK);
+    REQUIRE(ol_item_kind_get(item) == OL_ITEM_HEAD);
+    CHECK(ol_response_status(static_cast<const ol_response *>(ol_item_object(item))) == 200);
+    ol_item_free(item);
+    std::string body;
+    while (ol_iter_next(it, &item, 20000) == OL_OK) {
+        CHECK(ol_item_kind_get(item) == OL_ITEM_DATA);
+        body.append(static_cast<const char *>(ol_item_data(item)), ol_item_size(item));
+        ol_item_free(item);
+    }
+    CHECK(body == "redirected");
+    ol_iter_close(it);
+}

@@ -11,13 +11,6 @@
 
 /* ---- callbacks curl runs during curl_multi_socket_action (loop thread) */
 
-static size_t on_header(char *line, size_t size, size_t n, void *userdata)
-{
-    ol_http_job *h = ((ol_job *)userdata)->data;
-    size_t len = size * n;
-    return ol__response_header_line(h->resp, line, len) == OL_OK ? len : 0;
-}
-
 /* Iterator: queue the final response's head before its first body byte (or at the end). */
 static int push_head(ol_job *job, ol_http_job *h)
 {
@@ -29,6 +22,36 @@ static int push_head(ol_job *job, ol_http_job *h)
         curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
         head->effective_url = ol__strdup(url);
     return ol__iter_push(job->iter, OL_ITEM_HEAD, NULL, 0, head, ol__response_free);
+}
+
+/* A complete head that ends the exchange's heads: not an interim 1xx, not a redirect curl is
+ * about to follow. */
+static bool is_final_head(const ol_http_job *h)
+{
+    int status = h->resp->status;
+    if (status < 200) return false;
+    bool redirect = status >= 300 && status < 400 && ol_response_header(h->resp, "location");
+    return !(redirect && h->req.max_redirects > 0);
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *userdata)
+{
+    ol_job *job = userdata;
+    ol_http_job *h = job->data;
+    size_t len = size * n;
+    bool was_done = h->resp->head_done;
+    if (ol__response_header_line(h->resp, line, len) != OL_OK) return 0;
+    /* Streams get the head as soon as it is complete rather than with the first body byte:
+     * server-sent events and long polls may send their body much later. */
+    if (job->iter && !h->head_pushed && !was_done && h->resp->head_done && is_final_head(h)) {
+        int rc = push_head(job, h);
+        if (rc == OL_EAGAIN) h->pause_pending = true; /* full: hold the first body chunk */
+        else if (rc != OL_OK) {
+            h->consumer_gone = rc == OL_ECANCELED;
+            return 0;
+        }
+    }
+    return len;
 }
 
 static size_t write_to_iter(ol_job *job, ol_http_job *h, const char *data, size_t len)
@@ -215,6 +238,11 @@ static int setup_easy(ol_job *job, ol_http_job *h, CURL *e)
 static void release_easy(ol_job *job, ol_http_job *h)
 {
     if (!h->easy) return;
+    long connects = 0; /* counted here so cancelled transfers' connections count too */
+    curl_easy_getinfo(h->easy, CURLINFO_NUM_CONNECTS, &connects);
+    if (connects > 0)
+        atomic_fetch_add_explicit(&job->loop->n_http_connections, (uint64_t)connects,
+                                  memory_order_relaxed);
     ol__http_ctx_remove(job->loop->http, h->easy);
     ol__http_ctx_easy_put(job->loop->http, h->easy);
     h->easy = NULL;
@@ -351,15 +379,11 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
 {
     ol_http_job *h = job->data;
     CURL *e = h->easy;
-    long connects = 0, os_errno = 0;
+    long os_errno = 0;
     char *ip = NULL; /* set once connected, also on a reused connection */
-    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
     curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
     curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
     bool connected = ip && *ip;
-    if (connects > 0)
-        atomic_fetch_add_explicit(&job->loop->n_http_connections, (uint64_t)connects,
-                                  memory_order_relaxed);
     fill_response(h, e);
     release_easy(job, h);
     leave_host(job, h);

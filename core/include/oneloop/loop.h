@@ -21,8 +21,10 @@ typedef struct ol_loop_options {
     unsigned version;               /* OL_LOOP_OPTIONS_VERSION */
     unsigned flags;                 /* OL_LOOP_* */
     unsigned max_connections;       /* HTTP: total open connections, 0 = libcurl's default */
-    unsigned max_host_connections;  /* HTTP: connections per host (more requests wait for a
-                                     * free one), 0 = unlimited; default 256 */
+    unsigned max_host_connections;  /* HTTP: transfers in progress per host, and so its
+                                     * connections (HTTP/2 included); more requests wait in
+                                     * oneloop, first come first served, their timeout
+                                     * counting the wait. 0 = unlimited; default 256 */
 } ol_loop_options;
 /* The default per-host limit: it bounds sockets and keeps a burst's connections reusable by
  * the next burst (idle connections beyond the cache's 256 are closed). */
