@@ -65,9 +65,9 @@ class BodyStream {
         const r = binding.streamNext(this.#id);
         if (r[0] === ITEM) return r[1];
         if (r[0] === END) return this.#finish(null);
-        // Nothing buffered: wait (one slice at most), then ask again.
-        const [status, value] = await track(r[1], this.#signal, { raw: true });
-        if (status === 0) return value;
+        // Nothing buffered: the executor calls back once something is (no thread waits for
+        // it), or the stream was closed meanwhile; either way, ask again.
+        await track(r[1], this.#signal, { raw: true });
       }
     } catch (err) {
       this.close();
@@ -88,12 +88,8 @@ class BodyStream {
     }
   }
 
-  async *[Symbol.asyncIterator]() {
-    try {
-      for (let chunk; (chunk = await this.readRaw()) !== null;) yield chunk;
-    } finally {
-      this.close(); // break / return / throw inside for-await aborts the transfer
-    }
+  [Symbol.asyncIterator]() {
+    return bodyIterator(this);
   }
 
   *[Symbol.iterator]() {
@@ -115,6 +111,45 @@ class BodyStream {
     for (const chunk of this) parts.push(chunk);
     return Buffer.concat(parts);
   }
+}
+
+// Not an async generator: a generator queues return() behind a read still waiting for a chunk
+// (on a stalled stream, for ever), while this one closes at once (break / return / throw inside
+// for-await aborts the transfer), and the waiting read then just ends. Reads queue in order.
+function bodyIterator(body) {
+  const finished = { done: true, value: undefined };
+  let done = false;
+  let tail = Promise.resolve();
+  const step = async () => {
+    if (done) return finished;
+    try {
+      const chunk = await body.readRaw(); // closes the stream at the end and on error
+      if (chunk !== null) return { done: false, value: chunk };
+    } catch (err) {
+      if (!done) { // not ended by return()
+        done = true;
+        throw err;
+      }
+    }
+    done = true;
+    return finished;
+  };
+  const iterator = {
+    next() {
+      const p = tail.then(step);
+      tail = p.catch(() => {});
+      return p;
+    },
+    async return(value) {
+      done = true;
+      body.close();
+      return { done: true, value };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 class StreamResponse extends ResponseHead {

@@ -18,7 +18,6 @@
 
 typedef struct olnode_env olnode_env;
 typedef struct olnode_op olnode_op;
-typedef struct olnode_stream olnode_stream;
 
 /* A slot table: small integer ids for JS, O(1) add/remove. JS thread only. */
 typedef struct olnode_slots {
@@ -36,16 +35,18 @@ void olnode_slots_free(olnode_slots *t);
 typedef enum olnode_op_kind {
     OLNODE_OP_TIMER = 1,   /* resolves undefined */
     OLNODE_OP_HTTP = 2,    /* resolves a response record */
-    OLNODE_OP_ITEM = 3     /* resolves a stream item (head, chunk, end) */
+    OLNODE_OP_READY = 3    /* resolves undefined: a stream has an item or its end (or closed) */
 } olnode_op_kind;
 
-/* One submitted future awaited by JS. Two references: the env's slot table and the
- * completion callback; whoever drops the last one frees it (any thread). */
+/* Something JS awaits: a submitted future, or a stream's readiness (ol_iter_on_ready). Two
+ * references: the env's slot table and the completion (the future's callback, or the readiness
+ * callback, each called exactly once); whoever drops the last one frees it (any thread). */
 struct olnode_op {
     olnode_op *next;      /* env->done queue */
     atomic_int refs;
     olnode_env *env;
-    ol_future *future;
+    ol_future *future;    /* NULL for readiness */
+    int status;           /* the outcome, set by the completion */
     uint32_t id;
     int kind;
 };
@@ -79,6 +80,14 @@ void olnode_env_unref(olnode_env *e);
 bool olnode_env_alive(olnode_env *e);
 
 /* ops.c */
+/* JS thread: a new op in the env's table, keeping the event loop alive until delivered. NULL
+ * when out of memory. */
+olnode_op *olnode_op_new(olnode_env *e, int kind);
+/* Any thread, exactly once per op: queue its outcome for delivery (or drop it if the env is
+ * gone). Never touches V8. */
+void olnode_op_complete(olnode_op *op, int status);
+/* JS thread: forget an op whose completion will never run (its registration failed). */
+void olnode_op_discard(olnode_env *e, olnode_op *op);
 /* Take ownership of future (one reference) and deliver its outcome through dispatch. */
 int olnode_op_track(olnode_env *e, ol_future *future, int kind, uint32_t *id);
 /* JS thread: settle it OL_ECANCELED now (the outcome is still delivered through dispatch). */

@@ -1,46 +1,22 @@
-/* Streaming responses: an ol_iter behind a small integer id.
+/* Streaming responses: an ol_iter behind a small integer id (the env's streams table holds the
+ * ol_iter itself; only this JS thread ever pulls from it or closes it).
  *
- * Sync pulls (workers) call ol_iter_next on the JS thread in slices. Async pulls take what is
- * already buffered at once; when nothing is, a work job on the executor's thread pool waits on
- * the iterator for at most one slice and its future is delivered like any other op. (The C API
- * has no "iterator readable" notification yet; see README.md.) The iterator is only ever used
- * by one thread at a time: `busy` is set while a wait job may be inside ol_iter_next. */
+ * Sync pulls (workers) block this thread in slices. Async pulls never block and hold no thread:
+ * with nothing buffered, ol_iter_on_ready arms a one-shot callback whose op comes back through
+ * the env's completion queue like a settled future; JS then pulls again with a 0 timeout.
+ * Closing the iterator (from JS, or the env's teardown) fires an armed callback with
+ * OL_ECANCELED, which completes (or, for a dead env, frees) its op. */
 #include "olnode.h"
 
-#include <stdlib.h>
-
-#define OLNODE_STREAM_SLICE_MS 50
-
-struct olnode_stream {
-    atomic_int refs;   /* the slot table + each wait job */
-    atomic_int busy;   /* a wait job may be inside ol_iter_next */
-    ol_iter *it;
-};
-
-static void stream_unref(void *arg)
+/* Executor thread (an item or the end arrived), or this JS thread (already ready, or closed).
+ * The iterator may be closed by now: only the op is ours. */
+static void stream_ready(ol_iter *it, int status, void *user_data)
 {
-    olnode_stream *s = arg;
-    if (atomic_fetch_sub(&s->refs, 1) != 1) return;
-    ol_iter_close(s->it); /* aborts a transfer still running, frees queued chunks */
-    free(s);
+    (void)it;
+    olnode_op_complete(user_data, status);
 }
 
-/* Executor thread pool: wait for one item, for one slice at most. */
-static int wait_item(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int)
-{
-    olnode_stream *s = arg;
-    ol_item *item = NULL;
-    (void)value_int;
-    int rc = ol_iter_next(s->it, &item, OLNODE_STREAM_SLICE_MS);
-    atomic_store(&s->busy, 0); /* before the future settles, so JS never sees it busy */
-    if (rc == OL_OK) {
-        *value = item;
-        *value_free = (ol_free_fn)ol_item_free;
-    }
-    return rc;
-}
-
-static olnode_stream *stream_from_arg(napi_env env, napi_callback_info info, olnode_env **e)
+static ol_iter *iter_from_arg(napi_env env, napi_callback_info info, olnode_env **e)
 {
     size_t argc = 1;
     napi_value arg;
@@ -48,13 +24,9 @@ static olnode_stream *stream_from_arg(napi_env env, napi_callback_info info, oln
     *e = olnode_env_get(env);
     if (!*e || napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok) return NULL;
     if (argc < 1 || !olnode_arg_uint32(env, arg, "stream id", &id)) return NULL;
-    olnode_stream *s = olnode_slots_get(&(*e)->streams, id);
-    if (!s) napi_throw_type_error(env, "ERR_ONELOOP_STREAM", "the stream is closed");
-    else if (atomic_load(&s->busy)) {
-        napi_throw_error(env, "ERR_ONELOOP_STREAM", "another read of this stream is pending");
-        s = NULL;
-    }
-    return s;
+    ol_iter *it = olnode_slots_get(&(*e)->streams, id);
+    if (!it) napi_throw_type_error(env, "ERR_ONELOOP_STREAM", "the stream is closed");
+    return it;
 }
 
 napi_value olnode_fn_stream_open(napi_env env, napi_callback_info info)
@@ -70,15 +42,10 @@ napi_value olnode_fn_stream_open(napi_env env, napi_callback_info info)
     if (!e || !olnode_http_job_from_args(env, argv, &job)) return NULL;
     int rc = ol_job_submit_iter(e->loop, job, 0, &it);
     if (rc != OL_OK) return olnode_throw_status(env, rc, NULL);
-    olnode_stream *s = calloc(1, sizeof *s);
-    if (!s || olnode_slots_add(&e->streams, s, &id) != OL_OK) {
-        free(s);
+    if (olnode_slots_add(&e->streams, it, &id) != OL_OK) {
         ol_iter_close(it);
         return olnode_throw_status(env, OL_ENOMEM, NULL);
     }
-    atomic_init(&s->refs, 1);
-    atomic_init(&s->busy, 0);
-    s->it = it;
     napi_value v;
     napi_create_uint32(env, id, &v);
     return v;
@@ -95,7 +62,7 @@ static napi_value result_pair(napi_env env, int tag, napi_value value)
     return pair;
 }
 
-static napi_value item_or_end(napi_env env, olnode_stream *s, int rc, ol_item *item)
+static napi_value item_or_end(napi_env env, ol_iter *it, int rc, ol_item *item)
 {
     if (rc == OL_OK) {
         napi_value rec = olnode_item_record(env, item);
@@ -103,34 +70,30 @@ static napi_value item_or_end(napi_env env, olnode_stream *s, int rc, ol_item *i
         return result_pair(env, 0, rec);
     }
     if (rc == OL_ITEROVER) return result_pair(env, 1, NULL);
-    return olnode_throw_status(env, rc, ol_iter_error_message(s->it));
+    return olnode_throw_status(env, rc, ol_iter_error_message(it));
 }
 
 napi_value olnode_fn_stream_next(napi_env env, napi_callback_info info)
 {
     olnode_env *e;
-    olnode_stream *s = stream_from_arg(env, info, &e);
-    if (!s) return NULL;
+    ol_iter *it = iter_from_arg(env, info, &e);
+    if (!it) return NULL;
     ol_item *item = NULL;
-    int rc = ol_iter_next(s->it, &item, 0);
-    if (rc != OL_ETIMEDOUT) return item_or_end(env, s, rc, item);
+    int rc = ol_iter_next(it, &item, 0);
+    if (rc != OL_ETIMEDOUT) return item_or_end(env, it, rc, item);
 
-    ol_job *job;
-    ol_future *f;
-    uint32_t op_id;
-    atomic_fetch_add(&s->refs, 1); /* the wait job's, dropped by its arg_free */
-    atomic_store(&s->busy, 1);
-    if ((rc = ol_job_work_new(&job, wait_item, s, stream_unref)) != OL_OK) {
-        atomic_store(&s->busy, 0);
-        stream_unref(s);
+    /* Nothing yet: the op must exist before arming, the callback may run at once. */
+    olnode_op *op = olnode_op_new(e, OLNODE_OP_READY);
+    if (!op) return olnode_throw_status(env, OL_ENOMEM, NULL);
+    uint32_t op_id = op->id;
+    if ((rc = ol_iter_on_ready(it, stream_ready, op)) != OL_OK) {
+        olnode_op_discard(e, op);
+        if (rc == OL_EALREADY) {
+            napi_throw_error(env, "ERR_ONELOOP_STREAM", "another read of this stream is pending");
+            return NULL;
+        }
         return olnode_throw_status(env, rc, NULL);
     }
-    if ((rc = ol_job_submit(e->loop, job, &f)) != OL_OK) {
-        atomic_store(&s->busy, 0); /* the dropped job already ran arg_free */
-        return olnode_throw_status(env, rc, NULL);
-    }
-    if (olnode_op_track(e, f, OLNODE_OP_ITEM, &op_id) != OL_OK)
-        return olnode_throw_status(env, OL_ENOMEM, NULL);
     napi_value v;
     napi_create_uint32(env, op_id, &v);
     return result_pair(env, 2, v);
@@ -139,12 +102,12 @@ napi_value olnode_fn_stream_next(napi_env env, napi_callback_info info)
 napi_value olnode_fn_stream_next_sync(napi_env env, napi_callback_info info)
 {
     olnode_env *e;
-    olnode_stream *s = stream_from_arg(env, info, &e);
-    if (!s) return NULL;
+    ol_iter *it = iter_from_arg(env, info, &e);
+    if (!it) return NULL;
     ol_item *item = NULL;
-    int rc = olnode_iter_next_blocking(e, s->it, &item);
+    int rc = olnode_iter_next_blocking(e, it, &item);
     if (rc == OL_ECANCELED && !olnode_env_alive(e)) return NULL; /* terminating */
-    return item_or_end(env, s, rc, item);
+    return item_or_end(env, it, rc, item);
 }
 
 /* Bytes queued and not yet pulled (the transfer pauses when this reaches the capacity). */
@@ -156,8 +119,8 @@ napi_value olnode_fn_stream_buffered(napi_env env, napi_callback_info info)
     olnode_env *e = olnode_env_get(env);
     OLNODE_CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
     if (!e || argc < 1 || !olnode_arg_uint32(env, arg, "stream id", &id)) return NULL;
-    olnode_stream *s = olnode_slots_get(&e->streams, id);
-    napi_create_double(env, s ? (double)ol_iter_buffered(s->it) : 0.0, &v);
+    ol_iter *it = olnode_slots_get(&e->streams, id);
+    napi_create_double(env, it ? (double)ol_iter_buffered(it) : 0.0, &v);
     return v;
 }
 
@@ -169,21 +132,23 @@ napi_value olnode_fn_stream_close(napi_env env, napi_callback_info info)
     olnode_env *e = olnode_env_get(env);
     OLNODE_CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
     if (!e || argc < 1 || !olnode_arg_uint32(env, arg, "stream id", &id)) return NULL;
-    olnode_stream *s = olnode_slots_get(&e->streams, id);
-    if (s) {
+    ol_iter *it = olnode_slots_get(&e->streams, id);
+    if (it) {
         olnode_slots_remove(&e->streams, id);
-        stream_unref(s); /* closes now, or when a pending wait job lets go */
+        ol_iter_close(it); /* aborts the transfer; an armed read completes OL_ECANCELED */
     }
     return NULL;
 }
 
+/* Env teardown, after the env is marked dead: armed callbacks fire here with OL_ECANCELED and
+ * only free their ops; a callback already running on the executor sees the env dead too. */
 void olnode_streams_teardown(olnode_env *e)
 {
     for (uint32_t id = 0; id < e->streams.cap; id++) {
-        olnode_stream *s = e->streams.items[id];
-        if (!s) continue;
+        ol_iter *it = e->streams.items[id];
+        if (!it) continue;
         olnode_slots_remove(&e->streams, id);
-        stream_unref(s);
+        ol_iter_close(it);
     }
     olnode_slots_free(&e->streams);
 }

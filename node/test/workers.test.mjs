@@ -136,6 +136,29 @@ test('many workers terminated mid-flight in a row leave the process healthy', as
   assert.equal((await oneloop.http.get(fx.url('/json'))).status, 200);
 });
 
+test('C24 worker.terminate() while async stream reads wait: streams closed, transfers cancelled', async () => {
+  // Stalled streams (armed, nothing comes) and dripping ones (readiness firing on the executor
+  // while the worker goes away), in several workers in a row.
+  const urls = [
+    ...Array(3).fill(fx.url('/chunked/2/10?interval=60000')),
+    ...Array(3).fill(fx.url('/fault/slow-drip?bytes=100000&interval=1')),
+  ];
+  for (let i = 0; i < 4; i++) {
+    const before = oneloop.stats();
+    const w = runWorker({ scenario: 'streams', urls });
+    const [msg] = await once(w.worker, 'message');
+    assert.equal(msg.inFlight, urls.length); // one armed read per stream
+    await oneloop.sleep(20); // let the drips deliver a few bytes
+    assert.equal(await w.worker.terminate(), 1);
+    const after = oneloop.stats();
+    assert.equal(after.cancelled - before.cancelled, urls.length, JSON.stringify({ before, after }));
+    assert.equal(after.inFlight, 0);
+  }
+  // The executor and this env are unaffected.
+  const s = await oneloop.http.stream(fx.url('/chunked/5/100?interval=5'));
+  assert.equal((await s.body.buffer()).length, 500);
+});
+
 test('C12 async streaming inside a worker', async () => {
   const { result } = await runWorker({ scenario: 'stream', url: fx.url('/chunked/20/5000?interval=5') }).result;
   assert.equal(result.status, 200);

@@ -50,6 +50,16 @@ const scenarios = {
     const s = oneloop.http.requestSync(url, { caFile });
     return { status: r.status, text: r.text(), syncStatus: s.status };
   },
+  // Opens n streams and waits in for-await on each (each read armed, none of them ends on its
+  // own); says so with this env's in-flight count, then never ends.
+  async streams({ urls }) {
+    const all = await Promise.all(urls.map((url) => oneloop.http.stream(url)));
+    for (const s of all) (async () => { for await (const chunk of s.body) void chunk; })().catch(() => {});
+    // Every stream has a read waiting (stalled ones past their first chunk).
+    while (oneloop.stats().envInFlight < urls.length) await new Promise((r) => setTimeout(r, 1));
+    parentPort.postMessage({ started: true, inFlight: oneloop.stats().envInFlight });
+    return new Promise(() => {});
+  },
   // Async streaming iterated in a worker.
   async stream({ url }) {
     const s = await oneloop.http.stream(url);
