@@ -4,7 +4,7 @@
 //   node bench/bench_node.mjs [--quick]   (ONELOOP_BUILD_DIR, ONELOOP_NODE_ADDON from run_node.sh)
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 const require = createRequire(new URL('../node/package.json', import.meta.url));
@@ -123,6 +123,20 @@ async function runRow(kinds, origin, p, n, rounds, batches) {
   return best;
 }
 
+// The raw C libcurl multi loop of bench_http (same body and batch size, its own fixture server):
+// the CPU floor of any design built on libcurl. null when bench_http is not built.
+function cFloorUs(bodyIndex, n) {
+  const exe = path.join(process.env.ONELOOP_BUILD_DIR || '', 'bench', 'bench_http');
+  try {
+    const out = execFileSync(exe, ['--quick', '--no-mem', '--only', String(n), '--body', String(bodyIndex),
+      '--requests', String(Math.max(n, 2000))], { encoding: 'utf8', timeout: 600000 });
+    const m = out.match(new RegExp(`^\\S+ \\S+\\s+${n} \\|\\s+([0-9.]+)\\s+([0-9.]+)`, 'm'));
+    return m ? Number(m[2]) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function main() {
   const quick = process.argv.includes('--quick');
   const fx = await startFixture();
@@ -132,7 +146,7 @@ async function main() {
   console.log(`node ${process.version}, oneloop ${oneloop.version}, undici ${require('undici/package.json').version}`);
   console.log('CPU = process CPU (user+sys, every thread incl. the executor) per request; wall = per batch of n');
   console.log('concurrent requests; best of interleaved rounds. undici: one Pool per thread; fetch: global.\n');
-  for (const [label, p] of bodies) {
+  for (const [bodyIndex, [label, p]] of bodies.entries()) {
     for (const n of counts) {
       const batches = Math.max(1, Math.round((quick ? 1000 : 3000) / n));
       const r = await runRow(kinds, fx.origin, p, n, quick ? 2 : 5, batches);
@@ -142,7 +156,14 @@ async function main() {
       }
       const ratio = (a, b) => (r[a].cpuPerReq / r[b].cpuPerReq).toFixed(2);
       console.log(`  CPU ratios: oneloop/undici main ${ratio('oneloop main', 'undici main')}, 4 workers ${ratio('oneloop 4workers', 'undici 4workers')}; ` +
-        `oneloop/fetch main ${ratio('oneloop main', 'fetch main')}\n`);
+        `oneloop/fetch main ${ratio('oneloop main', 'fetch main')}`);
+      const floor = cFloorUs(bodyIndex, n);
+      if (floor) {
+        console.log(`  raw C libcurl floor CPU ${floor.toFixed(1).padStart(8)} us/req: floor/undici main ` +
+          `${(floor / r['undici main'].cpuPerReq).toFixed(2)} (no libcurl-based client can go below this ratio), ` +
+          `oneloop main/floor ${(r['oneloop main'].cpuPerReq / floor).toFixed(2)}`);
+      }
+      console.log('');
     }
   }
   fx.close();

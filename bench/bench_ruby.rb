@@ -86,6 +86,17 @@ class NetHTTPClient
   end
 end
 
+# The raw C libcurl multi loop of bench_http (same body and batch size, its own fixture server):
+# the CPU floor of any design built on libcurl, Hydra's included. nil when it is not built.
+def c_floor_us(body_index, n)
+  exe = File.join(ENV.fetch("ONELOOP_BUILD_DIR", ""), "bench", "bench_http")
+  return nil unless File.executable?(exe)
+  out = IO.popen([exe, "--quick", "--no-mem", "--only", n.to_s, "--body", body_index.to_s,
+                  "--requests", [n, 2000].max.to_s], err: File::NULL, &:read)
+  m = out.match(/^\S+ \S+\s+#{n} \|\s+([0-9.]+)\s+([0-9.]+)/)
+  m && m[2].to_f
+end
+
 port = Bench.start_server
 base = "http://127.0.0.1:#{port}"
 clients = [OneLoopClient.new]
@@ -96,7 +107,7 @@ puts "oneloop #{OneLoop.version}, ruby #{RUBY_VERSION}, #{Etc.nprocessors} CPUs"
      "#{defined?(Typhoeus) ? ", typhoeus #{Typhoeus::VERSION}" : ''}"
 puts format("%-24s %6s %8s %14s %14s %10s %10s", "client", "calls", "body", "CPU us/call",
             "wall ms/batch", "CPU vs OL", "wall vs OL")
-[["/json", "300 B"], ["/bytes/102400", "100 KB"]].each do |path, label|
+[["/json", "300 B"], ["/bytes/102400", "100 KB"]].each_with_index do |(path, label), body_index|
   [100, 1000].each do |n|
     urls = Array.new(n) { base + path }
     reps = n == 100 ? 15 : 5
@@ -114,6 +125,13 @@ puts format("%-24s %6s %8s %14s %14s %10s %10s", "client", "calls", "body", "CPU
                   wall * 1e3, cpu / ol_cpu, wall / ol_wall)
     end
     puts format("  (oneloop opened %.0f new connections per batch of %d)", conns, n)
+    floor = c_floor_us(body_index, n)
+    hydra = rows.find { |name, *| name == "Typhoeus Hydra" }
+    if floor && hydra
+      puts format("  raw C libcurl floor %.1f us/call: Hydra / floor %.2f (the most any libcurl-based " \
+                  "client can gain over Hydra), Hydra / oneloop %.2f", floor, hydra[1] * 1e6 / floor,
+                  hydra[1] / ol_cpu)
+    end
   end
 end
 puts "CPU vs OL: the client's CPU per call divided by oneloop's (> 1: oneloop uses less)."
