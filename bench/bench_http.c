@@ -12,6 +12,7 @@
  * Usage: bench_http [--conns N (per-host connection limit, default 256; 0 = unlimited)]
  *                   [--requests N (per row, default 4000)] [--quick (up to 1,000 in flight)]
  *                   [--only IN_FLIGHT (one column of rows)] [--no-mem]
+ *                   diagnostics: [--host-driven] [--countdown] [--socket-floor]
  */
 #define _GNU_SOURCE
 #include <oneloop.h>
@@ -152,6 +153,40 @@ static int ol_batch(void *state, const char *url, int n)
 }
 
 static void ol_close(void *state) { ol_loop_shutdown(state, 5000); }
+
+/* Diagnostic (--host-driven): a loop without a thread of its own (OL_LOOP_NO_THREAD), driven
+ * by the submitting thread with ol_loop_run: the same core and HTTP code without the two
+ * thread hand-offs, which dominate at 1 request in flight. */
+static void *ol_open_host_driven(void)
+{
+    ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
+    opts.max_host_connections = g_conns;
+    opts.flags = OL_LOOP_NO_THREAD;
+    ol_loop *loop = NULL;
+    return ol_loop_new(&loop, &opts) == OL_OK ? loop : NULL;
+}
+
+static int ol_batch_host_driven(void *state, const char *url, int n)
+{
+    ol_loop *loop = state;
+    ol_future **futures = calloc((size_t)n, sizeof *futures);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        ol_job *job = NULL;
+        if (ol_http_job_new(&job, NULL, url) != OL_OK || ol_job_submit(loop, job, &futures[i]) != OL_OK)
+            bad++;
+    }
+    for (int i = 0; i < n; i++)
+        while (futures[i] && ol_future_state_get(futures[i]) == OL_FUTURE_PENDING)
+            ol_loop_run(loop, OL_RUN_ONCE);
+    for (int i = 0; i < n; i++) {
+        const ol_response *r = futures[i] ? ol_future_value(futures[i]) : NULL;
+        if (!r || ol_response_status(r) != 200) bad++;
+        ol_future_release(futures[i]);
+    }
+    free(futures);
+    return bad;
+}
 
 /* Diagnostic (--countdown): the same batch, but the waiting thread sleeps once per batch: an
  * ol_future_on_done callback counts settlements down and signals at zero. Shows what a
@@ -378,6 +413,7 @@ static const impl impls[] = {
     { "curl-multi", floor_open, floor_batch, floor_close },
     { "curl-socket", sf_open, sf_batch, sf_close }, /* diagnostic: --socket-floor */
     { "oneloop-countdown", ol_open, ol_batch_countdown, ol_close }, /* diagnostic: --countdown */
+    { "oneloop-host-driven", ol_open_host_driven, ol_batch_host_driven, ol_close }, /* --host-driven */
 };
 
 /* ---- rows */
@@ -471,6 +507,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--body") && i + 1 < argc) only_body = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--socket-floor")) floor_impl = &impls[2];
         else if (!strcmp(argv[i], "--countdown")) main_impl = &impls[3];
+        else if (!strcmp(argv[i], "--host-driven")) main_impl = &impls[4];
         else {
             fprintf(stderr, "usage: %s [--conns N] [--requests N] [--quick] [--only IN_FLIGHT] "
                             "[--no-mem]\n", argv[0]);
