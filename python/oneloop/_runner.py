@@ -86,8 +86,11 @@ class Runner:
     """An asyncio loop plus the thread running it (ours, or the app's if it was running)."""
 
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self._owns_loop = loop is None
         self.loop = loop if loop is not None else asyncio.new_event_loop()
         self._queue: collections.deque = collections.deque()
+        self._retired = False  # replaced by set_event_loop: closes once its jobs are done
+        self._submit_lock = threading.Lock()
         self._armed = False
         self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._ready = threading.Event()
@@ -117,17 +120,52 @@ class Runner:
         asyncio.set_event_loop(self.loop)
         self._attach()
         self.loop.run_forever()
+        if self._retired:
+            forbidden_threads.discard(self.thread_id)
+            self.loop.remove_reader(self._efd)
+            os.close(self._efd)
+            if self._owns_loop:
+                self.loop.close()
+
+    def retire(self) -> None:
+        """set_event_loop chose another loop: let the jobs already here finish, then stop
+        our thread (a loop oneloop made is closed too). Submits that still reach this runner
+        meanwhile run here; once it has stopped they go to the current runner."""
+        if self._thread is None or self._closed:
+            return
+
+        async def _stop_when_idle() -> None:
+            me = asyncio.current_task()
+            while True:
+                others = [t for t in asyncio.all_tasks() if t is not me]
+                if others:
+                    await asyncio.wait(others)
+                    continue
+                await asyncio.sleep(0)  # let queued submissions start
+                with self._submit_lock:
+                    if not self._queue and len(asyncio.all_tasks()) == 1:
+                        self._retired = self._closed = True
+                        break
+            self.loop.stop()
+
+        try:
+            self.loop.call_soon_threadsafe(lambda: self.loop.create_task(_stop_when_idle()))
+        except RuntimeError:  # loop already closed
+            pass
 
     # -- any thread
     def submit(self, coro: Coroutine[Any, Any, Any], ctx: contextvars.Context) -> JobFuture:
-        if self._closed:
-            coro.close()
-            raise ClosedError("the coroutine loop is shut down")
-        fut = JobFuture()
-        fut._runner = self
-        self._queue.append((coro, fut, ctx))
-        self._wake()
-        return fut
+        with self._submit_lock:
+            if self._closed and not self._retired:
+                coro.close()
+                raise ClosedError("the coroutine loop is shut down")
+            if not self._closed:
+                fut = JobFuture()
+                fut._runner = self
+                self._queue.append((coro, fut, ctx))
+                self._wake()
+                return fut
+        return current_runner().submit(coro, ctx)  # this one retired: go where jobs go now
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
         self._queue.append((None, fn, None))
@@ -240,6 +278,8 @@ def set_loop(loop: Optional[asyncio.AbstractEventLoop]) -> None:
     if old is not None and old._thread is None and old.thread_id is not None:
         # An app loop we had attached to is ours no more: blocking there is the app's call.
         forbidden_threads.discard(old.thread_id)
+    elif old is not None:
+        old.retire()  # our thread: it stops once the jobs it runs are done
 
 
 def started_runner() -> Optional[Runner]:

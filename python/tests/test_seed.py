@@ -308,6 +308,39 @@ def test_set_event_loop_own_loop_then_back():
     assert oneloop.get_event_loop() is not loop
 
 
+def test_set_event_loop_retires_the_thread_oneloop_started():
+    started, release = threading.Event(), threading.Event()
+
+    async def slow():
+        started.set()
+        await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+        return "finished"
+
+    async def which():
+        return asyncio.get_running_loop()
+
+    oneloop.set_event_loop(None)
+    old_loop = oneloop.get_event_loop()
+    running = oneloop.run_async_job(slow())
+    assert started.wait(10)
+    old_threads = [t for t in threading.enumerate() if t.name == "oneloop-coroutines"]
+    assert old_threads
+    new_loop = asyncio.new_event_loop()
+    try:
+        oneloop.set_event_loop(new_loop)
+        assert oneloop.run_async_job(which()).result(timeout=10) is new_loop
+        assert not running.done()  # the job on the old loop goes on there
+        release.set()
+        assert running.result(timeout=10) == "finished"
+        for t in old_threads:
+            t.join(10)
+            assert not t.is_alive()  # the old thread ended once its job was done
+        assert old_loop.is_closed()  # oneloop made it, so oneloop closed it
+    finally:
+        release.set()
+        oneloop.set_event_loop(None)
+
+
 def test_set_event_loop_attaches_to_an_app_running_loop():
     loop = asyncio.new_event_loop()
     t = threading.Thread(target=loop.run_forever, daemon=True)
