@@ -55,6 +55,11 @@ struct ol_notifier {};
     int rb_watch(ol_future *future, unsigned long long tag) {
         return ol_notifier_watch($self, future, (uint64_t)tag);
     }
+    /* Report tag once when iter has an item or has ended (nothing if it is closed first).
+     * OL_EALREADY: a watch on iter is still armed. */
+    int rb_watch_iter(ol_iter *iter, unsigned long long tag) {
+        return ol_notifier_watch_iter($self, iter, (uint64_t)tag);
+    }
     /* Empty the queue (clears the fd's readiness); the caller re-reads the futures' states. */
     unsigned long long rb_drain() {
         uint64_t tags[64];

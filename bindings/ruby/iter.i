@@ -5,7 +5,9 @@
  * slice ends within OL_RB_SLICE_MS and Ruby then handles the interrupt (the Ruby layer closes
  * the iterator in an ensure, which aborts the transfer: CONFORMANCE C14, C24).
  * rb_thread_call_without_gvl2 is used so that an item taken just before an interrupt is
- * converted and freed before Ruby raises. */
+ * converted and freed before Ruby raises.
+ * Under a Fiber scheduler the Ruby layer pulls with timeout 0 only and waits for readiness
+ * through Notifier#watch_iter (ruby/lib/oneloop/stream_ready.rb). */
 
 %{
 #define OL_RB_SLICE_MS 50

@@ -38,12 +38,7 @@ module OneLoop
         return ready if ready
         left = deadline && deadline - now
         return Native::OL_ETIMEDOUT if left && left <= 0
-        if !io.wait_readable(left) && deadline.nil?
-          # io_wait only gives up on a timeout and we gave none: the scheduler cut the wait
-          # short (async 1.x swallows a task.with_timeout there). Treat it as an interrupt.
-          raise CancelledError.new("oneloop: the fiber scheduler interrupted the wait",
-                                   code: Native::OL_ECANCELED)
-        end
+        readable(io, left)
         notifier.drain
       end
     rescue Exception # rubocop:disable Lint/RescueException -- any interrupt cancels the wait
@@ -52,6 +47,16 @@ module OneLoop
     ensure
       io&.close # autoclose: false leaves the fd to the notifier
       Native.notifier_close(notifier) if notifier.is_a?(Native::Notifier)
+    end
+
+    # Wait until io is readable (true) or timeout seconds pass (false); other fibers run
+    # meanwhile. io_wait only gives up on a timeout, so with none the scheduler cut the wait
+    # short (async 1.x swallows a task.with_timeout there): that is raised as an interrupt.
+    def readable(io, timeout = nil)
+      return true if io.wait_readable(timeout)
+      return false if timeout
+      raise CancelledError.new("oneloop: the fiber scheduler interrupted the wait",
+                               code: Native::OL_ECANCELED)
     end
 
     def settled(natives, any)

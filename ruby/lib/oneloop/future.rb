@@ -42,7 +42,8 @@ module OneLoop
     # The value; raises the job's error (a OneLoop::Error), CancelledError, or WaitTimeout when
     # timeout seconds pass first (the job goes on and a later call may get the value).
     def value(timeout = nil)
-      if @native.state.zero? && !wait(timeout) # settled futures skip the wait machinery
+      ms = Timeout.to_ms(timeout) # checked also when settled: a bad timeout is always an error
+      if @native.state.zero? && !OneLoop.wait_result(wait_native([@native], ms)) # settled: no wait
         raise WaitTimeout.new("oneloop: no result within #{timeout} s", code: Native::OL_ETIMEDOUT)
       end
       err = error

@@ -7,7 +7,9 @@ module OneLoop
   class Stream
     include Enumerable
 
-    SLICE_MS = 50 # a pull waits this long at most before Ruby checks for close / interrupts
+    # A thread's pull waits this long at most before Ruby checks for close / interrupts. Under
+    # a Fiber scheduler pulls never block: they wait on readiness (see StreamReady).
+    SLICE_MS = 50
 
     def initialize(iter)
       @iter = iter
@@ -42,6 +44,7 @@ module OneLoop
       @lock.synchronize do
         Native.iter_close(@iter)
         @done = true
+        @ready&.close # after the iterator: wakes a fiber waiting on it
       end
       nil
     end
@@ -58,28 +61,44 @@ module OneLoop
     end
 
     # The next item (a String chunk, or an Array head), nil at the end; raises the stream's
-    # failure. Waits in slices so #close and interrupts are seen promptly.
+    # failure.
     def pull
-      delay = 0.001
+      item = FiberWait.scheduler ? pull_in_fiber : pull_in_thread
+      case item
+      when String, Array then item
+      when nil
+        @done = true
+        nil
+      else
+        message = @iter.error_message
+        @done = true
+        raise OneLoop.error_for(item, message)
+      end
+    end
+
+    # Blocks the thread (GVL released) in slices, so #close and interrupts are seen promptly.
+    def pull_in_thread
       loop do
         item = @lock.synchronize do
           return nil if @done
-          Native.iter_next(@iter, FiberWait.scheduler ? 0 : SLICE_MS)
+          Native.iter_next(@iter, SLICE_MS)
         end
-        case item
-        when String, Array then return item
-        when nil
-          @done = true
-          return nil
-        when Native::OL_ETIMEDOUT
-          next unless FiberWait.scheduler
-          Kernel.sleep(delay) # the scheduler runs other fibers meanwhile
-          delay = [delay * 2, 0.05].min
-        else
-          message = @iter.error_message
-          @done = true
-          raise OneLoop.error_for(item, message)
+        return item unless item == Native::OL_ETIMEDOUT
+      end
+    end
+
+    # Never blocks the thread: a 0-timeout pull, and when it finds nothing the fiber waits on
+    # the iterator's readiness through the scheduler (other fibers run meanwhile).
+    def pull_in_fiber
+      loop do
+        item = @lock.synchronize do
+          return nil if @done
+          got = Native.iter_next(@iter, 0)
+          (@ready ||= StreamReady.new).arm(@iter) if got == Native::OL_ETIMEDOUT
+          got
         end
+        return item unless item == Native::OL_ETIMEDOUT
+        @ready.wait(@lock)
       end
     end
   end
