@@ -208,3 +208,18 @@ TEST_CASE("a notifier reports nothing for an iterator closed while watched", "[i
     ol_notifier_free(n);
     REQUIRE(wait_for(s.destroys, 1));
 }
+
+TEST_CASE("ol_notifier_post wakes a notifier's waiter with the host's own tag", "[iter][ready]") {
+    ol_notifier *n = nullptr;
+    REQUIRE(ol_notifier_new(&n) == OL_OK);
+    CHECK(ol_notifier_wait(n, 0) == OL_ETIMEDOUT);
+    std::thread poster([n] { ol_notifier_post(n, 99); });
+    REQUIRE(ol_notifier_wait(n, 5000) == OL_OK);
+    poster.join();
+    uint64_t tag = 0;
+    REQUIRE(ol_notifier_drain(n, &tag, 1) == 1);
+    CHECK(tag == 99);
+    CHECK_FALSE(fd_readable(ol_notifier_fd(n)));
+    CHECK(ol_notifier_post(nullptr, 1) == OL_EINVAL);
+    ol_notifier_free(n);
+}

@@ -60,6 +60,10 @@ struct ol_notifier {};
     int rb_watch_iter(ol_iter *iter, unsigned long long tag) {
         return ol_notifier_watch_iter($self, iter, (uint64_t)tag);
     }
+    /* Queue tag now: makes the fd readable (wakes a fiber waiting on it). */
+    int rb_post(unsigned long long tag) {
+        return ol_notifier_post($self, (uint64_t)tag);
+    }
     /* Empty the queue (clears the fd's readiness); the caller re-reads the futures' states. */
     unsigned long long rb_drain() {
         uint64_t tags[64];

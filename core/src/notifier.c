@@ -87,6 +87,13 @@ static void post_tag(ol_notifier *n, uint64_t tag)
     pthread_mutex_unlock(&n->mu);
 }
 
+int ol_notifier_post(ol_notifier *n, uint64_t tag)
+{
+    if (!n) return OL_EINVAL;
+    post_tag(n, tag);
+    return OL_OK;
+}
+
 static watch *watch_new(ol_notifier *n, uint64_t tag)
 {
     watch *w = malloc(sizeof *w);

@@ -78,6 +78,9 @@ OL_EXTERN int ol_notifier_watch(ol_notifier *notifier, ol_future *future, uint64
 /* Report tag once, when iter has an item or has ended (see ol_iter_on_ready); nothing is
  * reported if the iterator is closed first. Watch it again after pulling what was there. */
 OL_EXTERN int ol_notifier_watch_iter(ol_notifier *notifier, ol_iter *iter, uint64_t tag);
+/* Queue tag now, as if something watched had become ready: wakes the host's wait for its own
+ * reasons (a stream closed by another fiber, a shutdown). Any thread. */
+OL_EXTERN int ol_notifier_post(ol_notifier *notifier, uint64_t tag);
 /* Take up to max queued tags, oldest first, without blocking; returns how many (0 if none), and
  * clears the fd's readiness once the queue is empty. */
 OL_EXTERN size_t ol_notifier_drain(ol_notifier *notifier, uint64_t *tags, size_t max);

@@ -10,7 +10,7 @@ module OneLoop
   # the notifier as it leaves #wait: closing the fd under a pending io_wait would strand it.
   class StreamReady
     READY = 1 # tag of the iterator watch
-    WAKE = 2  # tag of the future #close uses to wake a waiting fiber
+    WAKE = 2  # tag #close posts to wake a waiting fiber
 
     def initialize
       @notifier = Native.notifier_new
@@ -46,9 +46,7 @@ module OneLoop
       return if @closed
       @closed = true
       return free unless @waiting
-      wake = Native.timer_submit(0) # settles on the loop right away: the fd turns readable
-      # An Integer: the executor is shut down, nothing will settle; GC frees the notifier.
-      @notifier.watch(wake, WAKE) unless wake.is_a?(Integer)
+      @notifier.post(WAKE) # the fd turns readable: the waiting fiber wakes and frees it
     end
 
     private
