@@ -1,6 +1,8 @@
 /* The executor loop: its thread, the submission gate and queue, shutdown, fork. */
 #include "internal.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -257,6 +259,61 @@ int ol_loop_new(ol_loop **out, const ol_loop_options *opts)
     return loop_create(out, opts, false);
 }
 
+/* Options of the process-wide loop: ol_loop_default_configure, else the environment, else the
+ * defaults. Kept across fork, so a child's fresh default loop is configured alike. */
+static ol_loop_options default_opts;
+static bool default_opts_set;
+
+/* ONELOOP_MAX_CONNECTIONS / ONELOOP_MAX_HOST_CONNECTIONS: a decimal count (0 = unlimited).
+ * Anything else is ignored, keeping the default. */
+static void option_from_env(const char *name, unsigned *field)
+{
+    const char *text = getenv(name);
+    if (!text || !*text) return;
+    char *end = NULL;
+    errno = 0;
+    unsigned long value = strtoul(text, &end, 10);
+    if (errno == 0 && *end == '\0' && text[0] != '-' && value <= UINT_MAX) *field = (unsigned)value;
+}
+
+static ol_loop_options default_loop_options(void)
+{
+    if (default_opts_set) return default_opts;
+    ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
+    option_from_env("ONELOOP_MAX_CONNECTIONS", &opts.max_connections);
+    option_from_env("ONELOOP_MAX_HOST_CONNECTIONS", &opts.max_host_connections);
+    return opts;
+}
+
+int ol_loop_options_get(const ol_loop *loop, ol_loop_options *out)
+{
+    if (!loop || !out || out->version == 0 || out->version > OL_LOOP_OPTIONS_VERSION)
+        return OL_EINVAL;
+    unsigned version = out->version;
+    memcpy(out, &loop->opts, sizeof *out);
+    out->version = version;
+    return OL_OK;
+}
+
+int ol_loop_default_configure(const ol_loop_options *opts)
+{
+    if (!opts || opts->version == 0 || opts->version > OL_LOOP_OPTIONS_VERSION ||
+        (opts->flags & OL_LOOP_NO_THREAD))
+        return OL_EINVAL;
+    pthread_once(&atfork_once, install_atfork);
+    pthread_mutex_lock(&default_lock);
+    int rc = OL_EALREADY;
+    if (!atomic_load(&default_loop)) {
+        ol_loop_options_init(&default_opts, OL_LOOP_OPTIONS_VERSION);
+        memcpy(&default_opts, opts, sizeof *opts);
+        default_opts.version = OL_LOOP_OPTIONS_VERSION;
+        default_opts_set = true;
+        rc = OL_OK;
+    }
+    pthread_mutex_unlock(&default_lock);
+    return rc;
+}
+
 ol_loop *ol_loop_default(void)
 {
     ol_loop *loop = atomic_load_explicit(&default_loop, memory_order_acquire);
@@ -264,8 +321,11 @@ ol_loop *ol_loop_default(void)
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&default_lock);
     loop = atomic_load(&default_loop);
-    if (!loop && loop_create(&loop, NULL, true) == OL_OK)
-        atomic_store_explicit(&default_loop, loop, memory_order_release);
+    if (!loop) {
+        ol_loop_options opts = default_loop_options();
+        if (loop_create(&loop, &opts, true) == OL_OK)
+            atomic_store_explicit(&default_loop, loop, memory_order_release);
+    }
     pthread_mutex_unlock(&default_lock);
     return loop;
 }

@@ -5,7 +5,7 @@ run on an asyncio loop in a daemon thread started on first use. Nothing starts a
 """
 from . import _lifecycle  # noqa: F401  (registers the exit handler; starts nothing)
 from . import http, work
-from ._executor import stats
+from ._executor import configure, stats
 from ._ffi import HEADER_VERSION, LIBRARY_VERSION
 from .errors import (CancelledError, ClosedError, ConnectionError, ConnectionRefusedError,
                      DeadlockError, DNSError, EmptyReplyError, Error, ForkedError,
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "set_event_loop", "get_event_loop", "run_async_job", "complete_async_jobs",
     "async_to_sync", "agen_to_gen", "acm_to_cm", "http", "work", "timer", "sleep", "NativeFuture",
-    "Response", "Headers", "Timing", "stats", "HEADER_VERSION", "LIBRARY_VERSION",
+    "Response", "Headers", "Timing", "stats", "configure", "HEADER_VERSION", "LIBRARY_VERSION",
     "Error", "TimeoutError", "CancelledError", "ClosedError", "DeadlockError", "ForkedError",
     "InvalidArgument", "NotSupportedError", "URLError", "ProtocolDeniedError",
     "ConnectionError", "DNSError", "ConnectionRefusedError", "SendError", "RecvError",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import Any, Optional
 
 from ._ffi import ffi, lib
 from .errors import Error
@@ -25,6 +25,33 @@ def default_loop() -> Any:
                 _loop = ptr
             loop = _loop
     return loop
+
+
+def configure(*, max_connections: Optional[int] = None,
+              max_host_connections: Optional[int] = None) -> None:
+    """Connection limits of the process-wide executor, before its first use (RuntimeError
+    after). None keeps the default: ONELOOP_MAX_CONNECTIONS / ONELOOP_MAX_HOST_CONNECTIONS
+    from the environment, else no total limit and 256 per host. 0 means unlimited."""
+    opts = ffi.new("ol_loop_options *")
+    lib.ol_loop_options_init(opts, lib.OL_LOOP_OPTIONS_VERSION)
+    for name, value in (("max_connections", max_connections),
+                        ("max_host_connections", max_host_connections)):
+        env = "ONELOOP_" + name.upper()  # the core reads these only when not configured
+        if value is None and os.environ.get(env, "").isdigit():
+            value = int(os.environ[env])
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if not 0 <= value <= 0xFFFFFFFF:
+            raise ValueError(f"{name} must be between 0 (unlimited) and 4294967295, not {value}")
+        setattr(opts, name, value)
+    with _lock:
+        rc = lib.ol_loop_default_configure(opts)
+    if rc == lib.OL_EALREADY:
+        raise RuntimeError("oneloop.configure() must come before the executor's first use")
+    if rc < 0:
+        raise Error("ol_loop_default_configure failed", rc)
 
 
 def started() -> bool:

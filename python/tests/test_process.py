@@ -157,3 +157,46 @@ def test_C24_ctrl_c_cancels_the_wait_and_reraises(server, name, setup, wait):
     assert "interrupted" in r.stdout
     if "fut = None" not in setup:
         assert "interrupted True" in r.stdout
+
+
+def test_configure_limits_connections_per_host(server):
+    code = (
+        "import oneloop, json\n"
+        "from oneloop import http\n"
+        "for bad, exc in ((-1, ValueError), ('2', TypeError), (True, TypeError)):\n"
+        "    try:\n"
+        "        oneloop.configure(max_host_connections=bad)\n"
+        "    except exc:\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise AssertionError(bad)\n"
+        "oneloop.configure(max_host_connections=2)\n"
+        f"base = {server.url('')!r}\n"
+        "before = http.get(base + '/stats').json()['connections']\n"
+        "rs = http.gather([base + '/delay/50'] * 30)\n"
+        "assert all(r.status == 200 for r in rs)\n"
+        "opened = http.get(base + '/stats').json()['connections'] - before\n"
+        "assert opened <= 1, opened  # one more than the connection already open\n"
+        "try:\n"
+        "    oneloop.configure(max_host_connections=8)\n"
+        "except RuntimeError as e:\n"
+        "    assert 'first use' in str(e)\n"
+        "else:\n"
+        "    raise AssertionError('configure after first use')\n"
+        "print('ok')")
+    r = run_python(code)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_environment_sets_the_executor_limits(server):
+    # New connections opened by 20 concurrent slow requests, after one request opened the first.
+    code = (
+        "from oneloop import http\n"
+        f"base = {server.url('')!r}\n"
+        "before = http.get(base + '/stats').json()['connections']\n"
+        "http.gather([base + '/delay/50'] * 20)\n"
+        "print(http.get(base + '/stats').json()['connections'] - before)")
+    limited = run_python(code, env={"ONELOOP_MAX_HOST_CONNECTIONS": "1"})
+    assert limited.returncode == 0 and limited.stdout.strip() == "0", limited.stderr
+    unlimited = run_python(code, env={"ONELOOP_MAX_HOST_CONNECTIONS": "0"})
+    assert unlimited.returncode == 0 and int(unlimited.stdout) > 1, unlimited.stderr

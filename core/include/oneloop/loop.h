@@ -39,6 +39,13 @@ OL_EXTERN int ol_loop_options_init(ol_loop_options *opts, unsigned version);
  * fresh loop (the parent's is abandoned, never touched). Returns NULL only when the loop could
  * not be started (out of memory, thread creation failed). Never release it. */
 OL_EXTERN ol_loop *ol_loop_default(void);
+/* Options for the process-wide loop (connection limits), before it starts: OL_OK, OL_EALREADY
+ * once it runs, OL_EINVAL for a bad version or OL_LOOP_NO_THREAD. Without this call the
+ * environment's ONELOOP_MAX_CONNECTIONS and ONELOOP_MAX_HOST_CONNECTIONS (decimal, 0 =
+ * unlimited) are used, else the defaults. Kept for the fresh loop of a forked child. */
+OL_EXTERN int ol_loop_default_configure(const ol_loop_options *opts);
+/* The options a loop runs with; set out->version first. Any thread. */
+OL_EXTERN int ol_loop_options_get(const ol_loop *loop, ol_loop_options *out);
 
 /* A new, independent loop. opts may be NULL for defaults. Any thread.
  * With OL_LOOP_NO_THREAD the loop has no thread: the host calls ol_loop_run from one thread of
