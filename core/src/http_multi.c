@@ -241,9 +241,11 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
                           (long)loop->opts.max_connections);
     /* Idle connections kept for reuse. curl's default (4 per transfer in the multi right now)
      * prunes the pool whenever traffic dips, which defeats reuse for bursty callers. */
-    curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS,
-                      (long)(loop->opts.max_connections ? loop->opts.max_connections
-                                                        : OL_HTTP_IDLE_CONNECTIONS));
+    unsigned idle = loop->opts.max_connections;
+    if (!idle) /* no total limit: keep a full burst to one host reusable (at least 256) */
+        idle = loop->opts.max_host_connections > OL_HTTP_IDLE_CONNECTIONS
+                   ? loop->opts.max_host_connections : OL_HTTP_IDLE_CONNECTIONS;
+    curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, (long)idle);
     if (loop->opts.max_host_connections)
         curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                           (long)loop->opts.max_host_connections);
