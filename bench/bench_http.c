@@ -124,30 +124,47 @@ typedef struct impl {
     void (*close)(void *state);
 } impl;
 
-static void *ol_open(void)
+static ol_loop *open_loop(unsigned flags)
 {
     ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
     opts.max_host_connections = g_conns;
+    opts.flags = flags;
     ol_loop *loop = NULL;
     return ol_loop_new(&loop, &opts) == OL_OK ? loop : NULL;
 }
 
-static int ol_batch(void *state, const char *url, int n)
+static void *ol_open(void) { return open_loop(0); }
+
+/* n GETs of url into futures; returns how many could not be submitted. */
+static int submit_gets(ol_loop *loop, const char *url, int n, ol_future **futures)
 {
-    ol_loop *loop = state;
-    ol_future **futures = calloc((size_t)n, sizeof *futures);
     int bad = 0;
     for (int i = 0; i < n; i++) {
         ol_job *job = NULL;
         if (ol_http_job_new(&job, NULL, url) != OL_OK || ol_job_submit(loop, job, &futures[i]) != OL_OK)
             bad++;
     }
-    ol_wait_all(futures, (size_t)n, OL_WAIT_FOREVER);
+    return bad;
+}
+
+/* Releases the settled futures; returns how many did not get a 200. */
+static int release_checked(ol_future **futures, int n)
+{
+    int bad = 0;
     for (int i = 0; i < n; i++) {
         const ol_response *r = futures[i] ? ol_future_value(futures[i]) : NULL;
         if (!r || ol_response_status(r) != 200) bad++;
         ol_future_release(futures[i]);
     }
+    return bad;
+}
+
+static int ol_batch(void *state, const char *url, int n)
+{
+    ol_future **futures = calloc((size_t)n, sizeof *futures);
+    int bad = submit_gets(state, url, n, futures);
+    ol_wait_all(futures, (size_t)n, OL_WAIT_FOREVER);
+    bad += release_checked(futures, n);
     free(futures);
     return bad;
 }
@@ -157,33 +174,16 @@ static void ol_close(void *state) { ol_loop_shutdown(state, 5000); }
 /* Diagnostic (--host-driven): a loop without a thread of its own (OL_LOOP_NO_THREAD), driven
  * by the submitting thread with ol_loop_run: the same core and HTTP code without the two
  * thread hand-offs, which dominate at 1 request in flight. */
-static void *ol_open_host_driven(void)
-{
-    ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
-    opts.max_host_connections = g_conns;
-    opts.flags = OL_LOOP_NO_THREAD;
-    ol_loop *loop = NULL;
-    return ol_loop_new(&loop, &opts) == OL_OK ? loop : NULL;
-}
+static void *ol_open_host_driven(void) { return open_loop(OL_LOOP_NO_THREAD); }
 
 static int ol_batch_host_driven(void *state, const char *url, int n)
 {
-    ol_loop *loop = state;
     ol_future **futures = calloc((size_t)n, sizeof *futures);
-    int bad = 0;
-    for (int i = 0; i < n; i++) {
-        ol_job *job = NULL;
-        if (ol_http_job_new(&job, NULL, url) != OL_OK || ol_job_submit(loop, job, &futures[i]) != OL_OK)
-            bad++;
-    }
+    int bad = submit_gets(state, url, n, futures);
     for (int i = 0; i < n; i++)
         while (futures[i] && ol_future_state_get(futures[i]) == OL_FUTURE_PENDING)
-            ol_loop_run(loop, OL_RUN_ONCE);
-    for (int i = 0; i < n; i++) {
-        const ol_response *r = futures[i] ? ol_future_value(futures[i]) : NULL;
-        if (!r || ol_response_status(r) != 200) bad++;
-        ol_future_release(futures[i]);
-    }
+            ol_loop_run(state, OL_RUN_ONCE);
+    bad += release_checked(futures, n);
     free(futures);
     return bad;
 }
@@ -224,11 +224,7 @@ static int ol_batch_countdown(void *state, const char *url, int n)
     pthread_mutex_lock(&c.mu);
     while (c.left > 0) pthread_cond_wait(&c.cv, &c.mu);
     pthread_mutex_unlock(&c.mu);
-    for (int i = 0; i < n; i++) {
-        const ol_response *r = futures[i] ? ol_future_value(futures[i]) : NULL;
-        if (!r || ol_response_status(r) != 200) bad++;
-        ol_future_release(futures[i]);
-    }
+    bad += release_checked(futures, n);
     free(futures);
     return bad;
 }
