@@ -154,6 +154,9 @@ def astream(method: str, url: str, *, buffer_size: int = 0, **options: Any) -> _
         raise RuntimeError(
             "oneloop.http.astream() needs a running asyncio loop: use it inside a coroutine "
             "('async with' or 'await'); outside one, use oneloop.http.stream()") from None
+    if "wait_timeout" in options:
+        raise TypeError("astream() takes no wait_timeout: bound the wait with asyncio.timeout() "
+                        "(the cancelled read aborts the transfer)")
     p = prepare(method, url, **options)
     check_buffer_size(buffer_size)
     return _Opening(p, buffer_size)

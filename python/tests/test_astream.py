@@ -198,8 +198,8 @@ def test_C15_C16_astream_errors_before_the_body(server, refused_url):
             out.append((s.status, await s.read()))
         with pytest.raises(ValueError):
             http.astream("GET", server.url("/"), buffer_size=-1)
-        with pytest.raises(TypeError):
-            http.astream("GET", server.url("/"), wait_timeout=1)  # asyncio.timeout() instead
+        with pytest.raises(TypeError, match="asyncio.timeout"):
+            http.astream("GET", server.url("/"), wait_timeout=1)
         return out
 
     assert run(main()) == [404, (404, b"status 404")]
