@@ -171,7 +171,7 @@ TEST_CASE("C21 HTTP stream: size limit applies to streamed bodies", "[http][stre
     ol_iter_close(it);
 }
 
-TEST_CASE("C12 HTTP stream: the head carries the effective URL after redirects",
+TEST_CASE("C12 HTTP stream: after redirects, one head: the final one, with the effective URL",
           "[http][stream]") {
     FixtureServer fx;
     HttpLoop L;
@@ -190,6 +190,7 @@ TEST_CASE("C12 HTTP stream: the head carries the effective URL after redirects",
     ol_item_free(item);
     std::string body;
     while (ol_iter_next(it, &item, 20000) == OL_OK) {
+        CHECK(ol_item_kind_get(item) == OL_ITEM_DATA); // the redirects' own heads are not items
         body.append(static_cast<const char *>(ol_item_data(item)), ol_item_size(item));
         ol_item_free(item);
     }
@@ -209,28 +210,5 @@ TEST_CASE("C12 HTTP stream: the head arrives before a late first body byte", "[h
     CHECK(ol_response_status(static_cast<const ol_response *>(ol_item_object(item))) == 200);
     ol_item_free(item);
     CHECK(ol_iter_next(it, &item, 0) == OL_ETIMEDOUT); // the body is not there yet
-    ol_iter_close(it);
-}
-
-TEST_CASE("C12 HTTP stream: heads of followed redirects are not handed over", "[http][stream]") {
-    FixtureServer fx;
-    HttpLoop L;
-    ol_job *job = nullptr;
-    REQUIRE(ol_http_job_new(&job, nullptr, fx.url("/redirect/2").c_str()) == OL_OK);
-    REQUIRE(ol_job_set_int(job, OL_HTTP_FOLLOW_REDIRECTS, 5) == OL_OK);
-    ol_iter *it = nullptr;
-    REQUIRE(ol_job_submit_iter(L.loop, job, 0, &it) == OL_OK);
-    ol_item *item = nullptr;
-    REQUIRE(ol_iter_next(it, &item, 20000) == OL_OK);
-    REQUIRE(ol_item_kind_get(item) == OL_ITEM_HEAD);
-    CHECK(ol_response_status(static_cast<const ol_response *>(ol_item_object(item))) == 200);
-    ol_item_free(item);
-    std::string body;
-    while (ol_iter_next(it, &item, 20000) == OL_OK) {
-        CHECK(ol_item_kind_get(item) == OL_ITEM_DATA);
-        body.append(static_cast<const char *>(ol_item_data(item)), ol_item_size(item));
-        ol_item_free(item);
-    }
-    CHECK(body == "redirected");
     ol_iter_close(it);
 }
