@@ -11,7 +11,8 @@
 
 /* ---- callbacks curl runs during curl_multi_socket_action (loop thread) */
 
-/* Iterator: queue the final response's head before its first body byte (or at the end). */
+/* Iterator: queue the final response's head, once complete (on_header), else before its first
+ * body byte or at the end. */
 static int push_head(ol_job *job, ol_http_job *h)
 {
     h->head_pushed = true;

@@ -31,9 +31,15 @@ static void install_atfork(void) { pthread_atfork(atfork_prepare, atfork_parent,
 
 /* ---- options */
 
+/* A version of ol_loop_options this library reads (1 to the current one). */
+static bool options_version_known(unsigned version)
+{
+    return version >= 1 && version <= OL_LOOP_OPTIONS_VERSION;
+}
+
 int ol_loop_options_init(ol_loop_options *opts, unsigned version)
 {
-    if (!opts || version == 0 || version > OL_LOOP_OPTIONS_VERSION) return OL_EINVAL;
+    if (!opts || !options_version_known(version)) return OL_EINVAL;
     ol_loop_options defaults = OL_LOOP_OPTIONS_INIT;
     *opts = defaults;
     return OL_OK;
@@ -209,7 +215,7 @@ static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_defau
 {
     if (!out) return OL_EINVAL;
     *out = NULL;
-    if (opts && (opts->version == 0 || opts->version > OL_LOOP_OPTIONS_VERSION)) return OL_EINVAL;
+    if (opts && !options_version_known(opts->version)) return OL_EINVAL;
     pthread_once(&atfork_once, install_atfork);
 
     ol_loop *loop = calloc(1, sizeof *loop);
@@ -287,8 +293,7 @@ static ol_loop_options default_loop_options(void)
 
 int ol_loop_options_get(const ol_loop *loop, ol_loop_options *out)
 {
-    if (!loop || !out || out->version == 0 || out->version > OL_LOOP_OPTIONS_VERSION)
-        return OL_EINVAL;
+    if (!loop || !out || !options_version_known(out->version)) return OL_EINVAL;
     unsigned version = out->version;
     memcpy(out, &loop->opts, sizeof *out);
     out->version = version;
@@ -297,15 +302,13 @@ int ol_loop_options_get(const ol_loop *loop, ol_loop_options *out)
 
 int ol_loop_default_configure(const ol_loop_options *opts)
 {
-    if (!opts || opts->version == 0 || opts->version > OL_LOOP_OPTIONS_VERSION ||
-        (opts->flags & OL_LOOP_NO_THREAD))
+    if (!opts || !options_version_known(opts->version) || (opts->flags & OL_LOOP_NO_THREAD))
         return OL_EINVAL;
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&default_lock);
     int rc = OL_EALREADY;
     if (!atomic_load(&default_loop)) {
-        ol_loop_options_init(&default_opts, OL_LOOP_OPTIONS_VERSION);
-        memcpy(&default_opts, opts, sizeof *opts);
+        default_opts = *opts;
         default_opts.version = OL_LOOP_OPTIONS_VERSION;
         default_opts_set = true;
         rc = OL_OK;

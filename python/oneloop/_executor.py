@@ -27,6 +27,13 @@ def default_loop() -> Any:
     return loop
 
 
+def _limit_from_env(name: str) -> Optional[int]:
+    """The variable as the core reads it: a decimal count up to 2**32-1, else ignored."""
+    text = os.environ.get(name, "")
+    digits = text.isascii() and text.isdigit()
+    return int(text) if digits and int(text) <= 0xFFFFFFFF else None
+
+
 def configure(*, max_connections: Optional[int] = None,
               max_host_connections: Optional[int] = None) -> None:
     """Connection limits of the process-wide executor, before its first use (RuntimeError
@@ -36,9 +43,8 @@ def configure(*, max_connections: Optional[int] = None,
     lib.ol_loop_options_init(opts, lib.OL_LOOP_OPTIONS_VERSION)
     for name, value in (("max_connections", max_connections),
                         ("max_host_connections", max_host_connections)):
-        env = "ONELOOP_" + name.upper()  # the core reads these only when not configured
-        if value is None and os.environ.get(env, "").isdigit():
-            value = int(os.environ[env])
+        if value is None:  # the core reads the environment only when not configured
+            value = _limit_from_env("ONELOOP_" + name.upper())
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int):
