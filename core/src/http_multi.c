@@ -9,8 +9,12 @@
 
 /* Idle connections kept when ol_loop_options.max_connections is 0. */
 #define OL_HTTP_IDLE_CONNECTIONS 256
-/* Easy handles kept for reuse: creating one per request costs more than resetting it. */
-#define OL_HTTP_IDLE_EASY 128
+/* Easy handles are kept for reuse: creating one per request costs more than resetting it.
+ * The pool grows to the largest burst (up to IDLE_EASY_MAX); handles that stayed unused for
+ * a whole IDLE_TICK_MS are then freed, down to IDLE_EASY_KEEP. */
+#define IDLE_EASY_MAX 8192
+#define IDLE_EASY_KEEP 16
+#define IDLE_TICK_MS 5000
 
 /* One uv_poll per socket. Sockets curl opens through on_open_socket keep theirs until curl
  * closes them (on_close_socket), so a reused connection is not re-registered with epoll for
@@ -35,8 +39,11 @@ struct ol_http_ctx {
     http_sock **by_fd;  /* fd -> its http_sock */
     size_t by_fd_size;
     ol_http_admission *admission;
-    CURL *idle_easy[OL_HTTP_IDLE_EASY]; /* reset handles ready for the next job */
-    size_t n_idle_easy;
+    CURL **idle_easy;     /* reset handles ready for the next job */
+    size_t n_idle_easy, cap_idle_easy;
+    size_t idle_low;      /* fewest idle handles since the last tick: never needed */
+    uv_timer_t idle_timer; /* the tick: frees unneeded handles and idle body buffers */
+    int open_handles;     /* uv handles not closed yet; the last close frees ctx */
     int running;
 };
 
@@ -232,6 +239,10 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
     }
     uv_timer_init(&loop->uv, &ctx->timer);
     ctx->timer.data = ctx;
+    uv_timer_init(&loop->uv, &ctx->idle_timer);
+    ctx->idle_timer.data = ctx;
+    uv_unref((uv_handle_t *)&ctx->idle_timer); /* housekeeping never keeps a loop running */
+    ctx->open_handles = 2;
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, ctx);
     curl_multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -268,22 +279,51 @@ void ol__http_ctx_remove(ol_http_ctx *ctx, CURL *easy)
 
 CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx)
 {
-    if (ctx->n_idle_easy) return ctx->idle_easy[--ctx->n_idle_easy];
-    return curl_easy_init();
+    if (!ctx->n_idle_easy) return curl_easy_init();
+    CURL *easy = ctx->idle_easy[--ctx->n_idle_easy];
+    if (ctx->n_idle_easy < ctx->idle_low) ctx->idle_low = ctx->n_idle_easy;
+    return easy;
+}
+
+static void on_idle_tick(uv_timer_t *timer)
+{
+    ol_http_ctx *ctx = timer->data;
+    size_t surplus = ctx->idle_low;
+    if (ctx->n_idle_easy - surplus < IDLE_EASY_KEEP)
+        surplus = ctx->n_idle_easy > IDLE_EASY_KEEP ? ctx->n_idle_easy - IDLE_EASY_KEEP : 0;
+    while (surplus--) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy]);
+    ctx->idle_low = ctx->n_idle_easy;
+    ol__body_pool_decay();
+    if (ctx->n_idle_easy > IDLE_EASY_KEEP || ol__body_pool_idle_bytes() > 0)
+        uv_timer_start(&ctx->idle_timer, on_idle_tick, IDLE_TICK_MS, 0);
 }
 
 void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy)
 {
     if (!easy) return;
-    if (ctx->n_idle_easy == OL_HTTP_IDLE_EASY) {
-        curl_easy_cleanup(easy);
-        return;
+    if (ctx->n_idle_easy == ctx->cap_idle_easy) {
+        size_t cap = ctx->cap_idle_easy ? ctx->cap_idle_easy * 2 : 64;
+        CURL **grown = cap <= IDLE_EASY_MAX ? realloc(ctx->idle_easy, cap * sizeof *grown) : NULL;
+        if (!grown) {
+            curl_easy_cleanup(easy);
+            return;
+        }
+        ctx->idle_easy = grown;
+        ctx->cap_idle_easy = cap;
     }
     curl_easy_reset(easy); /* every option back to its default; connections stay in the multi */
     ctx->idle_easy[ctx->n_idle_easy++] = easy;
+    if (!uv_is_active((uv_handle_t *)&ctx->idle_timer)) {
+        ctx->idle_low = ctx->n_idle_easy;
+        uv_timer_start(&ctx->idle_timer, on_idle_tick, IDLE_TICK_MS, 0);
+    }
 }
 
-static void ctx_closed(uv_handle_t *h) { free(h->data); }
+static void ctx_handle_closed(uv_handle_t *h)
+{
+    ol_http_ctx *ctx = h->data;
+    if (--ctx->open_handles == 0) free(ctx);
+}
 
 int ol__http_loop_close(ol_loop *loop)
 {
@@ -291,6 +331,8 @@ int ol__http_loop_close(ol_loop *loop)
     if (!ctx) return OL_OK;
     loop->http = NULL;
     while (ctx->n_idle_easy) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy]);
+    free(ctx->idle_easy);
+    ctx->idle_easy = NULL;
     /* Closing cached connections may call on_curl_socket(REMOVE): ctx is still valid. */
     curl_multi_cleanup(ctx->multi);
     ctx->multi = NULL;
@@ -301,6 +343,7 @@ int ol__http_loop_close(ol_loop *loop)
     ol__http_admission_free(ctx->admission); /* every job has left it: shutdown ended them */
     ctx->admission = NULL;
     ctx->by_fd_size = 0;
-    uv_close((uv_handle_t *)&ctx->timer, ctx_closed);
+    uv_close((uv_handle_t *)&ctx->timer, ctx_handle_closed);
+    uv_close((uv_handle_t *)&ctx->idle_timer, ctx_handle_closed);
     return OL_OK;
 }

@@ -22,7 +22,7 @@ void ol__response_free(void *p)
     if (!resp) return;
     clear_headers(resp);
     free(resp->headers);
-    free(resp->body);
+    ol__body_free(resp->body, resp->body_cap);
     free(resp->effective_url);
     free(resp);
 }
@@ -127,10 +127,13 @@ int ol__response_append(ol_response *resp, const void *data, size_t len, size_t 
     size_t need = resp->body_size + len;
     if (need < len) return OL_ENOMEM;
     if (need > resp->body_cap) {
-        size_t cap = resp->body_cap ? resp->body_cap * 2 : (expected > need ? expected : 4096);
-        while (cap < need) cap = cap * 2 > cap ? cap * 2 : need;
-        unsigned char *grown = realloc(resp->body, cap);
+        size_t want = resp->body_cap ? resp->body_cap * 2 : (expected > need ? expected : 4096);
+        if (want < need) want = need;
+        size_t cap = 0;
+        unsigned char *grown = ol__body_alloc(want, &cap);
         if (!grown) return OL_ENOMEM;
+        if (resp->body_size) memcpy(grown, resp->body, resp->body_size);
+        ol__body_free(resp->body, resp->body_cap);
         resp->body = grown;
         resp->body_cap = cap;
     }

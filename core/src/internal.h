@@ -78,6 +78,14 @@ typedef struct ol_job {
 } ol_job;
 
 #define OL_TASK(job) ((ol_task *)(job))
+
+/* ---- response-body buffers (body_pool.c), any thread */
+/* A buffer of at least need bytes; *cap gets its real capacity (pass it back to free). */
+void *ol__body_alloc(size_t need, size_t *cap);
+void ol__body_free(void *p, size_t cap);
+/* Gives back buffers unused for a few seconds (called from a loop's idle tick). */
+void ol__body_pool_decay(void);
+size_t ol__body_pool_idle_bytes(void);
 #define OL_JOB(task) ((ol_job *)(task))
 
 /* future.c */

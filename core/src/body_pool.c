@@ -1,0 +1,152 @@
+/* Recycling of large response-body buffers, process-wide.
+ *
+ * glibc gives memory at the top of a thread's arena back to the kernel as soon as more than
+ * 128 KB of it is free (M_TRIM_THRESHOLD). A batch of 100 KB bodies, allocated on the loop
+ * thread and freed together by the caller, was trimmed away after every batch and faulted
+ * back in by the next one: the page faults cost as much CPU as the requests themselves.
+ * This pool keeps freed buffers of 16 KB and more (rounded up to a power of two, so a
+ * buffer fits any later body of its class) and gives back those left unused for a few
+ * seconds, with a cap on the idle total. Untouched pages of a rounded-up buffer are never
+ * faulted in, so the rounding costs address space, not memory. */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define MIN_SHIFT 14                        /* 16 KB: smaller bodies use malloc directly */
+#define MAX_SHIFT 24                        /* 16 MB: larger ones too */
+#define N_CLASSES (MAX_SHIFT - MIN_SHIFT + 1)
+#define IDLE_CAP ((size_t)256 << 20)        /* at most this much kept unused */
+#define KEEP_MS 5000                        /* an unused buffer is given back after this */
+
+/* Lives inside an idle buffer. Lists are newest first, so the old ones form a tail. */
+typedef struct idle_buf {
+    struct idle_buf *next;
+    int64_t since_ms;
+} idle_buf;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static idle_buf *classes[N_CLASSES];
+static size_t idle_bytes;
+static int64_t next_decay_ms;
+
+/* A fork child inherits the pool; the lock must not be held by a thread that is gone. */
+static void pool_lock_all(void) { pthread_mutex_lock(&pool_lock); }
+static void pool_unlock_all(void) { pthread_mutex_unlock(&pool_lock); }
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void install_atfork(void) { pthread_atfork(pool_lock_all, pool_unlock_all, pool_unlock_all); }
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The class of a capacity that ol__body_alloc handed out, or -1 for a plain malloc. */
+static int class_of_cap(size_t cap)
+{
+    if (cap < ((size_t)1 << MIN_SHIFT) || cap > ((size_t)1 << MAX_SHIFT) || (cap & (cap - 1)))
+        return -1;
+    int shift = MIN_SHIFT;
+    while (((size_t)1 << shift) < cap) shift++;
+    return shift - MIN_SHIFT;
+}
+
+/* Frees buffers idle since before cutoff_ms; the pool lock is held. */
+static void release_older_locked(int64_t cutoff_ms, idle_buf **to_free)
+{
+    for (int c = 0; c < N_CLASSES; c++) {
+        idle_buf **link = &classes[c];
+        while (*link && (*link)->since_ms >= cutoff_ms) link = &(*link)->next;
+        idle_buf *old = *link;
+        *link = NULL;
+        while (old) {
+            idle_buf *next = old->next;
+            idle_bytes -= (size_t)1 << (c + MIN_SHIFT);
+            old->next = *to_free;
+            *to_free = old;
+            old = next;
+        }
+    }
+}
+
+static void free_list(idle_buf *list)
+{
+    while (list) {
+        idle_buf *next = list->next;
+        free(list);
+        list = next;
+    }
+}
+
+void *ol__body_alloc(size_t need, size_t *cap)
+{
+    if (need < ((size_t)1 << MIN_SHIFT) || need > ((size_t)1 << MAX_SHIFT)) {
+        void *p = malloc(need ? need : 1);
+        if (p) *cap = need;
+        return p;
+    }
+    size_t size = (size_t)1 << MIN_SHIFT;
+    while (size < need) size *= 2;
+    int c = class_of_cap(size);
+    pthread_once(&atfork_once, install_atfork);
+    pthread_mutex_lock(&pool_lock);
+    idle_buf *b = classes[c];
+    if (b) {
+        classes[c] = b->next;
+        idle_bytes -= size;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    void *p = b ? (void *)b : malloc(size);
+    if (p) *cap = size;
+    return p;
+}
+
+void ol__body_free(void *p, size_t cap)
+{
+    if (!p) return;
+    int c = class_of_cap(cap);
+    if (c < 0) {
+        free(p);
+        return;
+    }
+    int64_t now = now_ms();
+    idle_buf *to_free = NULL;
+    pthread_once(&atfork_once, install_atfork);
+    pthread_mutex_lock(&pool_lock);
+    if (now >= next_decay_ms) { /* at most once a second, while bodies come and go */
+        next_decay_ms = now + 1000;
+        release_older_locked(now - KEEP_MS, &to_free);
+    }
+    if (idle_bytes + cap <= IDLE_CAP) {
+        idle_buf *b = p;
+        b->since_ms = now;
+        b->next = classes[c];
+        classes[c] = b;
+        idle_bytes += cap;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    free(p);
+    free_list(to_free);
+}
+
+void ol__body_pool_decay(void)
+{
+    idle_buf *to_free = NULL;
+    pthread_mutex_lock(&pool_lock);
+    release_older_locked(now_ms() - KEEP_MS, &to_free);
+    pthread_mutex_unlock(&pool_lock);
+    free_list(to_free);
+}
+
+size_t ol__body_pool_idle_bytes(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    size_t n = idle_bytes;
+    pthread_mutex_unlock(&pool_lock);
+    return n;
+}
