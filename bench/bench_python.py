@@ -46,6 +46,22 @@ def c_floor(build_dir: str, body_index: int, calls: int) -> tuple | None:
     return (float(m.group(1)), float(m.group(2))) if m else None
 
 
+def system_libcurl() -> str:
+    """The version of the system libcurl, the one liboneloop is linked against."""
+    import ctypes
+    lib = ctypes.CDLL("libcurl.so.4")
+    lib.curl_version.restype = ctypes.c_char_p
+    return lib.curl_version().decode().split()[0]
+
+
+def pycurl_version() -> str:
+    try:
+        import pycurl
+    except ImportError:
+        return "pycurl not installed"
+    return "pycurl " + " ".join(pycurl.version.split()[:2])
+
+
 def p50_us(fn, n: int, warmup: int = 0) -> float:
     for _ in range(warmup or min(200, n)):
         fn()
@@ -155,7 +171,8 @@ def main() -> None:
     summary = []
     try:
         print(f"oneloop Python benchmark; {os.cpu_count()} CPUs; CPU = whole process, all threads; "
-              "median of repeated batches\n")
+              "median of repeated batches")
+        print(f"libcurl: oneloop {system_libcurl()}; {pycurl_version()}\n")
         n = 1000 if args.quick else 2000
         pp = eventfd_ping_pong(n)
         print("== round trip of a trivial coroutine job, p50 (target: oneloop <= 0.60 x rcts) ==")
