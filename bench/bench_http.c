@@ -260,10 +260,39 @@ static size_t floor_write(char *p, size_t size, size_t n, void *ud)
  * (2.5x slower at 10,000 in flight). oneloop queues per host the same way. */
 static int floor_window(int n) { return g_conns && (int)g_conns < n ? (int)g_conns : n; }
 
+/* Both floors reuse what an expert's loop would keep: easy handles (as pycurl's users do)
+ * and body buffers (oneloop recycles its own), so neither pays to create them per request. */
+static CURL **spare_easy;
+static size_t n_spare_easy, cap_spare_easy;
+
+static void floor_easy_done(CURLM *m, CURL *e)
+{
+    curl_multi_remove_handle(m, e);
+    if (n_spare_easy == cap_spare_easy) {
+        cap_spare_easy = cap_spare_easy ? cap_spare_easy * 2 : 256;
+        spare_easy = realloc(spare_easy, cap_spare_easy * sizeof *spare_easy);
+    }
+    spare_easy[n_spare_easy++] = e;
+}
+
+/* n empty body buffers, keeping the capacity of earlier batches. */
+static buf *floor_bodies(int n)
+{
+    static buf *bodies;
+    static int cap;
+    if (n > cap) {
+        bodies = realloc(bodies, (size_t)n * sizeof *bodies);
+        memset(bodies + cap, 0, (size_t)(n - cap) * sizeof *bodies);
+        cap = n;
+    }
+    for (int i = 0; i < n; i++) bodies[i].len = 0;
+    return bodies;
+}
+
 static void add_floor_transfers(CURLM *m, const char *url, int from, int to, buf *bodies)
 {
     for (int i = from; i < to; i++) {
-        CURL *e = curl_easy_init();
+        CURL *e = n_spare_easy ? spare_easy[--n_spare_easy] : curl_easy_init();
         curl_easy_setopt(e, CURLOPT_URL, url);
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, floor_write);
@@ -283,7 +312,7 @@ static void *floor_open(void)
 static int floor_batch(void *state, const char *url, int n)
 {
     CURLM *m = state;
-    buf *bodies = calloc((size_t)n, sizeof *bodies);
+    buf *bodies = floor_bodies(n);
     int added = floor_window(n);
     add_floor_transfers(m, url, 0, added, bodies);
     int running = 1, bad = 0;
@@ -296,15 +325,11 @@ static int floor_batch(void *state, const char *url, int n)
             long code = 0;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
             if (msg->data.result != CURLE_OK || code != 200) bad++;
-            CURL *e = msg->easy_handle;
-            curl_multi_remove_handle(m, e);
-            curl_easy_cleanup(e);
+            floor_easy_done(m, msg->easy_handle);
             if (added < n) add_floor_transfers(m, url, added, added + 1, bodies), added++;
         }
         if (running) curl_multi_poll(m, NULL, 0, 1000, NULL);
     }
-    for (int i = 0; i < n; i++) free(bodies[i].data);
-    free(bodies);
     return bad;
 }
 
@@ -363,7 +388,7 @@ static void *sf_open(void)
 static int sf_batch(void *state, const char *url, int n)
 {
     sock_floor *sf = state;
-    buf *bodies = calloc((size_t)n, sizeof *bodies);
+    buf *bodies = floor_bodies(n);
     int added = floor_window(n);
     add_floor_transfers(sf->m, url, 0, added, bodies);
     int running = n, done = 0, bad = 0;
@@ -384,15 +409,11 @@ static int sf_batch(void *state, const char *url, int n)
             long code = 0;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
             if (msg->data.result != CURLE_OK || code != 200) bad++;
-            CURL *e = msg->easy_handle;
-            curl_multi_remove_handle(sf->m, e);
-            curl_easy_cleanup(e);
+            floor_easy_done(sf->m, msg->easy_handle);
             done++;
             if (added < n) add_floor_transfers(sf->m, url, added, added + 1, bodies), added++;
         }
     }
-    for (int i = 0; i < n; i++) free(bodies[i].data);
-    free(bodies);
     return bad;
 }
 
