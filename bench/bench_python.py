@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "python", "demo"))
 
 import contenders as C  # noqa: E402
-from measure import FixtureServer, measure, raise_fd_limit, table  # noqa: E402
+from measure import FixtureServer, measure_interleaved, raise_fd_limit, table  # noqa: E402
 
 BODIES = [("300 B", "/json"), ("100 KB", "/bytes/102400")]
 
@@ -171,7 +171,7 @@ def main() -> None:
     summary = []
     try:
         print(f"oneloop Python benchmark; {os.cpu_count()} CPUs; CPU = whole process, all threads; "
-              "median of repeated batches")
+              "median of repeated batches, contenders taking turns")
         print(f"libcurl: oneloop {system_libcurl()}; {pycurl_version()}\n")
         n = 1000 if args.quick else 2000
         pp = eventfd_ping_pong(n)
@@ -187,13 +187,13 @@ def main() -> None:
         print()
         for body_index, (body_name, path) in enumerate(BODIES):
             for calls in (100, 1000):
-                repeats = (3 if args.quick else 5) if calls == 100 else (2 if args.quick else 3)
+                repeats = (5 if args.quick else 11) if calls == 100 else (3 if args.quick else 5)
                 urls = [server.base + path] * calls
-                res = {}
                 for c in available:
                     sizes = c.fetch(urls[:2])
                     assert len(sizes) == 2 and sizes[0] == sizes[1] > 0, (c.name, sizes)
-                    res[c.name] = measure(lambda c=c: c.fetch(urls), repeats)
+                res = measure_interleaved({c.name: (lambda c=c: c.fetch(urls)) for c in available},
+                                          repeats)
                 c_side = c_floor(args.build_dir, body_index, calls)
                 floor = c_side[1] if c_side else None
                 ours = res[C.OneloopNative.name]

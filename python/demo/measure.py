@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Callable, List
+from typing import Callable, Dict, List
 
 
 @dataclass
@@ -26,6 +26,23 @@ def measure(batch: Callable[[], object], repeats: int) -> BatchTimes:
         cpus.append(time.process_time() - c0)
         walls.append(time.perf_counter() - w0)
     return BatchTimes(statistics.median(walls), statistics.median(cpus), min(cpus))
+
+
+def measure_interleaved(batches: Dict[str, Callable[[], object]], rounds: int) -> Dict[str, BatchTimes]:
+    """Like measure() for several contenders, taking turns: each round runs every batch once,
+    so a slow spell of a shared, noisy machine hits all of them alike."""
+    for batch in batches.values():
+        batch()  # warm up
+    walls: Dict[str, List[float]] = {name: [] for name in batches}
+    cpus: Dict[str, List[float]] = {name: [] for name in batches}
+    for _ in range(rounds):
+        for name, batch in batches.items():
+            c0, w0 = time.process_time(), time.perf_counter()
+            batch()
+            cpus[name].append(time.process_time() - c0)
+            walls[name].append(time.perf_counter() - w0)
+    return {name: BatchTimes(statistics.median(walls[name]), statistics.median(cpus[name]),
+                             min(cpus[name])) for name in batches}
 
 
 def raise_fd_limit() -> None:
