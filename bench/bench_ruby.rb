@@ -113,7 +113,7 @@ puts format("%-24s %6s %8s %14s %14s %10s %10s", "client", "calls", "body", "CPU
     reps = n == 100 ? 15 : 5
     conns = nil
     rows = clients.map do |c|
-      c.batch(urls.first(50)) # warm up: connections, code paths
+      c.batch(urls) # warm up: connections for the whole batch, code paths
       before = OneLoop.stats[:http_connections]
       row = [c.name, *Bench.measure(n, reps) { c.batch(urls) }]
       conns = (OneLoop.stats[:http_connections] - before) / reps.to_f if c.is_a?(OneLoopClient)

@@ -196,6 +196,13 @@ static int setup_easy(ol_job *job, ol_http_job *h, CURL *e)
     SET(CURLOPT_WRITEFUNCTION, on_write);
     SET(CURLOPT_WRITEDATA, job);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    /* curl reads at most this much per recv, then polls the socket for more (7.88). With
+     * the default 16 KB a 100 KB body took 7 recv and 7 poll calls; with 60 KB, 2 and 3, and
+     * 10-15% less CPU. curl 7.88 allocates the buffer per transfer: below 64 KB its free
+     * does not make glibc consolidate and trim the heap. Only the pages a response fills are
+     * touched. curl refuses the option while a buffer is allocated; that only keeps the
+     * default size, so the result is ignored. */
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 60L * 1024);
 #if LIBCURL_VERSION_NUM >= 0x075700 /* 7.87.0 */
     /* Ending a transfer whose name lookup still runs (cancel, timeout, shutdown) otherwise
      * joins curl's resolver thread inside curl_multi_remove_handle: the loop thread would
