@@ -47,7 +47,7 @@ TEST_CASE("C17 the per-host limit is per host: another host is not held up", "[h
 TEST_CASE("C16 a request's timeout counts the time it waited for its host", "[http][admission]") {
     FixtureServer fx;
     HttpLoop L(1);
-    Fut slow = http_submit(L.loop, fx.url("/delay/600"));
+    Fut slow = http_submit(L.loop, fx.url("/delay/5000"));
     Fut timed = http_submit(L.loop, fx.url("/"), nullptr, [](ol_job *job) {
         REQUIRE(ol_job_set_int(job, OL_HTTP_TIMEOUT_MS, 200) == OL_OK);
     });
@@ -55,9 +55,35 @@ TEST_CASE("C16 a request's timeout counts the time it waited for its host", "[ht
     REQUIRE(timed.wait() == OL_OK);
     CHECK(timed.status() == OL_ETIMEDOUT);
     CHECK(timed.message().find("waiting for a connection") != std::string::npos);
-    REQUIRE(slow.wait() == OL_OK);
-    REQUIRE(patient.wait() == OL_OK); // the expired one passed its turn on
+    // It failed on its own deadline, while the host's one slot was still busy: not when its
+    // turn came.
+    CHECK(slow.status() == OL_EPENDING);
+    CHECK(patient.status() == OL_EPENDING);
+    CHECK(ol_future_cancel(slow.f) == OL_OK);
+    REQUIRE(patient.wait() == OL_OK); // the slot passed on, past the expired one
     CHECK(patient.body() == "oneloop fixture");
+}
+
+TEST_CASE("C16 queued requests time out in deadline order, whatever their queue order", "[http][admission]") {
+    FixtureServer fx;
+    HttpLoop L(1);
+    Fut slow = http_submit(L.loop, fx.url("/delay/5000"));
+    auto with_timeout = [](long ms) {
+        return [ms](ol_job *job) { REQUIRE(ol_job_set_int(job, OL_HTTP_TIMEOUT_MS, ms) == OL_OK); };
+    };
+    Fut late = http_submit(L.loop, fx.url("/"), nullptr, with_timeout(1500));
+    Fut early = http_submit(L.loop, fx.url("/"), nullptr, with_timeout(150));
+    Fut never = http_submit(L.loop, fx.url("/")); // no timeout: waits for its turn
+    REQUIRE(early.wait() == OL_OK);
+    CHECK(early.status() == OL_ETIMEDOUT);
+    CHECK(late.status() == OL_EPENDING); // queued first, but its deadline is later
+    REQUIRE(late.wait() == OL_OK);
+    CHECK(late.status() == OL_ETIMEDOUT);
+    CHECK(slow.status() == OL_EPENDING);
+    CHECK(never.status() == OL_EPENDING);
+    CHECK(ol_future_cancel(slow.f) == OL_OK);
+    REQUIRE(never.wait() == OL_OK);
+    CHECK(never.status() == OL_OK);
 }
 
 TEST_CASE("C05 cancelling a request queued for its host", "[http][admission]") {

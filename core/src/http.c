@@ -284,6 +284,7 @@ static void begin_queued(ol_http_ctx *ctx, ol_http_job *next)
         next = NULL;
         int rc = OL_OK;
         const char *why = NULL;
+        h->queue_deadline_ms = 0; /* out of the queue: curl's own timeout takes over */
         if (h->req.timeout_ms > 0) { /* the wait counts against the job's own timeout */
             uint64_t waited = uv_now(&job->loop->uv) - h->queued_ms;
             if (waited >= (uint64_t)h->req.timeout_ms) {
@@ -318,6 +319,10 @@ static int http_start(ol_job *job)
     if (!ctx || !h->resp) return OL_ENOMEM;
     if (!ol__http_admit(ol__http_ctx_admission(ctx), h, h->req.url)) {
         h->queued_ms = uv_now(&job->loop->uv);
+        if (h->req.timeout_ms > 0) { /* it may run out while it waits */
+            h->queue_deadline_ms = h->queued_ms + (uint64_t)h->req.timeout_ms;
+            ol__http_ctx_queue_deadline(ctx, h->queue_deadline_ms);
+        }
         return OL_OK; /* queued: begin_queued starts it */
     }
     int rc = begin_transfer(job, h, ctx);
@@ -405,6 +410,12 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
     ol_response *resp = h->resp;
     h->resp = NULL;
     ol__task_finish(job, OL_OK, resp, ol__response_free, 0, NULL);
+}
+
+void ol__http_queued_expired(ol_job *job)
+{
+    ol__task_finish(job, OL_ETIMEDOUT, NULL, NULL, 0,
+                    "timed out waiting for a connection to the host");
 }
 
 static void http_cancel(ol_job *job)

@@ -146,3 +146,32 @@ ol_http_job *ol__http_leave(ol_http_admission *a, ol_http_job *h, bool hand_over
     host_drop_if_idle(a, host);
     return next;
 }
+
+ol_http_job *ol__http_admission_expired(ol_http_admission *a, uint64_t now, uint64_t *next_due)
+{
+    ol_http_job *expired = NULL;
+    *next_due = 0;
+    for (size_t i = 0; i < HOST_BUCKETS; i++) {
+        ol_http_host *host = a->buckets[i];
+        while (host) {
+            ol_http_host *next_host = host->next;
+            ol_http_job *h = host->wait_head;
+            while (h) {
+                ol_http_job *next = h->wait_next;
+                uint64_t due = h->queue_deadline_ms;
+                if (due && due <= now) {
+                    unlink_waiting(host, h);
+                    h->host = NULL;
+                    h->wait_next = expired;
+                    expired = h;
+                } else if (due && (!*next_due || due < *next_due)) {
+                    *next_due = due;
+                }
+                h = next;
+            }
+            host_drop_if_idle(a, host);
+            host = next_host;
+        }
+    }
+    return expired;
+}

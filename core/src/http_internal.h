@@ -91,6 +91,7 @@ typedef struct ol_http_job {
     bool waiting;              /* queued for a slot, not in the multi yet */
     struct ol_http_job *wait_prev, *wait_next;
     uint64_t queued_ms;        /* uv_now when it started waiting */
+    uint64_t queue_deadline_ms;/* uv_now when its timeout ends while waiting (0: none) */
     char errbuf[CURL_ERROR_SIZE];
 } ol_http_job;
 
@@ -111,6 +112,11 @@ void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy);
 /* Route the easy handle's socket open/close through the context (before adding it). */
 void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy);
 
+/* A transfer queued for its host times out at due (uv_now ms): arm the context's timer. */
+void ol__http_ctx_queue_deadline(ol_http_ctx *ctx, uint64_t due);
+/* Loop thread: a queued transfer's timeout ended before its turn (it has left the queue). */
+void ol__http_queued_expired(ol_job *job);
+
 /* The loop's per-host admission (created with the context). */
 typedef struct ol_http_admission ol_http_admission;
 ol_http_admission *ol__http_ctx_admission(ol_http_ctx *ctx);
@@ -125,6 +131,11 @@ bool ol__http_admit(ol_http_admission *admission, ol_http_job *h, const char *ur
 /* The transfer left the multi, or left the queue (cancelled). With hand_over, returns the
  * queued transfer that takes its slot (the caller starts it), or NULL. */
 ol_http_job *ol__http_leave(ol_http_admission *admission, ol_http_job *h, bool hand_over);
+
+/* Unlinks the queued transfers whose queue_deadline_ms is at or before now and returns them,
+ * linked by wait_next. *next_due gets the earliest deadline still queued (0: none). */
+ol_http_job *ol__http_admission_expired(ol_http_admission *admission, uint64_t now,
+                                        uint64_t *next_due);
 
 /* ---- errors (http_errors.c) */
 

@@ -43,6 +43,8 @@ struct ol_http_ctx {
     size_t n_idle_easy, cap_idle_easy;
     size_t idle_low;      /* fewest idle handles since the last tick: never needed */
     uv_timer_t idle_timer; /* the tick: frees unneeded handles and idle body buffers */
+    uv_timer_t queue_timer; /* the earliest timeout of a transfer queued for its host */
+    uint64_t queue_due;   /* when queue_timer fires (uv_now ms; 0: not armed) */
     int open_handles;     /* uv handles not closed yet; the last close frees ctx */
     int running;
 };
@@ -242,7 +244,9 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
     uv_timer_init(&loop->uv, &ctx->idle_timer);
     ctx->idle_timer.data = ctx;
     uv_unref((uv_handle_t *)&ctx->idle_timer); /* housekeeping never keeps a loop running */
-    ctx->open_handles = 2;
+    uv_timer_init(&loop->uv, &ctx->queue_timer);
+    ctx->queue_timer.data = ctx;
+    ctx->open_handles = 3;
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, ctx);
     curl_multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -265,6 +269,31 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
 }
 
 ol_http_admission *ol__http_ctx_admission(ol_http_ctx *ctx) { return ctx->admission; }
+
+/* Fails the queued transfers whose timeout ended, and re-arms for the next one. A transfer
+ * that left the queue earlier (admitted, cancelled) only makes the timer fire for nothing. */
+static void on_queue_timer(uv_timer_t *timer)
+{
+    ol_http_ctx *ctx = timer->data;
+    ctx->queue_due = 0;
+    uint64_t next_due = 0;
+    ol_http_job *h = ol__http_admission_expired(ctx->admission, uv_now(timer->loop), &next_due);
+    if (next_due) ol__http_ctx_queue_deadline(ctx, next_due);
+    while (h) {
+        ol_http_job *next = h->wait_next;
+        h->wait_next = NULL;
+        ol__http_queued_expired(h->job);
+        h = next;
+    }
+}
+
+void ol__http_ctx_queue_deadline(ol_http_ctx *ctx, uint64_t due)
+{
+    if (ctx->queue_due && ctx->queue_due <= due) return; /* an earlier one is armed */
+    uint64_t now = uv_now(ctx->queue_timer.loop);
+    ctx->queue_due = due;
+    uv_timer_start(&ctx->queue_timer, on_queue_timer, due > now ? due - now : 0, 0);
+}
 
 int ol__http_ctx_add(ol_http_ctx *ctx, CURL *easy)
 {
@@ -345,5 +374,6 @@ int ol__http_loop_close(ol_loop *loop)
     ctx->by_fd_size = 0;
     uv_close((uv_handle_t *)&ctx->timer, ctx_handle_closed);
     uv_close((uv_handle_t *)&ctx->idle_timer, ctx_handle_closed);
+    uv_close((uv_handle_t *)&ctx->queue_timer, ctx_handle_closed);
     return OL_OK;
 }

@@ -23,8 +23,9 @@ typedef struct ol_loop_options {
     unsigned max_connections;       /* HTTP: total open connections, 0 = libcurl's default */
     unsigned max_host_connections;  /* HTTP: transfers in progress per host, and so its
                                      * connections (HTTP/2 included); more requests wait in
-                                     * oneloop, first come first served, their timeout
-                                     * counting the wait. 0 = unlimited; default 256 */
+                                     * oneloop, first come first served; a waiting one
+                                     * fails OL_ETIMEDOUT as soon as its timeout (which
+                                     * counts the wait) ends. 0 = unlimited; default 256 */
 } ol_loop_options;
 /* The default per-host limit: it bounds sockets and keeps a burst's connections reusable by
  * the next burst (idle connections beyond the cache's 256 are closed). */
