@@ -75,8 +75,6 @@ int olpy_http_submit(ol_loop *loop, const olpy_req *req, int as_iter, size_t ite
 int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *which, size_t n,
                            ol_future **out, size_t *submitted);
 void olpy_release_all(ol_future **futures, size_t n);
-int olpy_watch_all(ol_notifier *notifier, ol_future **futures, size_t n);
-int olpy_collect(ol_notifier *notifier, size_t *remaining, int64_t timeout_ms);
 extern "Python" int olpy_work_call(void *arg, void **value, ol_free_fn *value_free,
                                    int64_t *value_int);
 void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response **responses,
@@ -87,7 +85,6 @@ HELPERS_SRC = r"""
 #define _POSIX_C_SOURCE 200809L
 #include <oneloop.h>
 #include <stdint.h>
-#include <time.h>
 """ + REQ_STRUCT + r"""
 static int olpy_build(const olpy_req *r, ol_job **out)
 {
@@ -134,57 +131,6 @@ int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *
 void olpy_release_all(ol_future **futures, size_t n)
 {
     for (size_t i = 0; i < n; i++) ol_future_release(futures[i]);
-}
-
-int olpy_watch_all(ol_notifier *notifier, ol_future **futures, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        int rc = ol_notifier_watch(notifier, futures[i], i);
-        if (rc != OL_OK) return rc;
-    }
-    return OL_OK;
-}
-
-static int64_t olpy_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Wait until *remaining watched futures have reported, or the timeout: OL_OK or OL_ETIMEDOUT.
- * Completions of a batch trickle in one by one; waking for each costs the waiter a few
- * microseconds of CPU. So after a wakeup that leaves some outstanding, let completions pile
- * up for a sixteenth of the time waited so far (at most 2 ms): the whole wait ends at most
- * ~6% later, with a small, bounded number of wakeups. */
-int olpy_collect(ol_notifier *notifier, size_t *remaining, int64_t timeout_ms)
-{
-    uint64_t tags[256];
-    int64_t start = olpy_now_us();
-    int64_t deadline = timeout_ms >= 0 ? start + timeout_ms * 1000 : INT64_MAX;
-    while (*remaining > 0) {
-        size_t got = ol_notifier_drain(notifier, tags, 256);
-        if (got) {
-            *remaining = got > *remaining ? 0 : *remaining - got;
-            if (*remaining == 0) break;
-            if (got < 256) {
-                int64_t now = olpy_now_us();
-                int64_t pause = (now - start) / 16;
-                if (pause > 2000) pause = 2000;
-                if (pause > deadline - now) pause = deadline - now;
-                if (pause > 20) {
-                    struct timespec ts = { 0, (long)pause * 1000 };
-                    nanosleep(&ts, NULL);
-                }
-            }
-            continue;
-        }
-        int64_t left = timeout_ms < 0 ? -1 : (deadline - olpy_now_us() + 999) / 1000;
-        if (timeout_ms >= 0 && left <= 0) return OL_ETIMEDOUT;
-        int rc = ol_notifier_wait(notifier, left);
-        if (rc != OL_OK) return rc;
-    }
-    return OL_OK;
 }
 
 /* Everything gather() reads of each settled future, in one call. */

@@ -222,32 +222,19 @@ def gather(requests: Iterable[Union[str, Request, Tuple[str, str]]], *,
 
 
 def _wait_batch(fs: Any, n: int, ms: int) -> None:
-    """Wait for all n futures: through a notifier (one wakeup per burst of completions), in
-    slices in the main thread; on timeout or Ctrl-C the unfinished ones are cancelled."""
+    """Wait for all n futures with ol_wait_all (the thread wakes once, when the last settles),
+    in slices in the main thread; on timeout or Ctrl-C the unfinished ones are cancelled."""
 
     def cancel_all() -> None:
         for i in range(n):
             lib.ol_future_cancel(fs[i])
 
-    out = ffi.new("ol_notifier **")
-    rc = lib.ol_notifier_new(out)
+    rc = wait_sliced(lambda step: lib.ol_wait_all(fs, n, step), ms, cancel_all)
+    if rc == lib.OL_ETIMEDOUT:
+        cancel_all()
+        raise TimeoutError("gather() timed out; unfinished requests were cancelled")
     if rc < 0:
         raise error_for(rc)
-    notifier = out[0]
-    try:
-        rc = lib.olpy_watch_all(notifier, fs, n)
-        if rc < 0:
-            cancel_all()
-            raise error_for(rc)
-        remaining = ffi.new("size_t *", n)
-        rc = wait_sliced(lambda step: lib.olpy_collect(notifier, remaining, step), ms, cancel_all)
-        if rc == lib.OL_ETIMEDOUT:
-            cancel_all()
-            raise TimeoutError("gather() timed out; unfinished requests were cancelled")
-        if rc < 0:
-            raise error_for(rc)
-    finally:
-        lib.ol_notifier_free(notifier)
 
 
 class StreamResponse(StreamHead):
