@@ -55,12 +55,12 @@ static int class_of_cap(size_t cap)
     return shift - MIN_SHIFT;
 }
 
-/* Frees buffers idle since before cutoff_ms; the pool lock is held. */
+/* Moves the buffers idle since cutoff_ms or earlier to *to_free; the pool lock is held. */
 static void release_older_locked(int64_t cutoff_ms, idle_buf **to_free)
 {
     for (int c = 0; c < N_CLASSES; c++) {
         idle_buf **link = &classes[c];
-        while (*link && (*link)->since_ms >= cutoff_ms) link = &(*link)->next;
+        while (*link && (*link)->since_ms > cutoff_ms) link = &(*link)->next;
         idle_buf *old = *link;
         *link = NULL;
         while (old) {
@@ -134,11 +134,11 @@ void ol__body_free(void *p, size_t cap)
     free_list(to_free);
 }
 
-void ol__body_pool_decay(void)
+void ol__body_pool_decay(int64_t keep_ms)
 {
     idle_buf *to_free = NULL;
     pthread_mutex_lock(&pool_lock);
-    release_older_locked(now_ms() - KEEP_MS, &to_free);
+    release_older_locked(now_ms() - (keep_ms < 0 ? KEEP_MS : keep_ms), &to_free);
     pthread_mutex_unlock(&pool_lock);
     free_list(to_free);
 }

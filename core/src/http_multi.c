@@ -322,7 +322,7 @@ static void on_idle_tick(uv_timer_t *timer)
         surplus = ctx->n_idle_easy > IDLE_EASY_KEEP ? ctx->n_idle_easy - IDLE_EASY_KEEP : 0;
     while (surplus--) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy]);
     ctx->idle_low = ctx->n_idle_easy;
-    ol__body_pool_decay();
+    ol__body_pool_decay(-1);
     if (ctx->n_idle_easy > IDLE_EASY_KEEP || ol__body_pool_idle_bytes() > 0)
         uv_timer_start(&ctx->idle_timer, on_idle_tick, IDLE_TICK_MS, 0);
 }
