@@ -4,21 +4,23 @@
  * 128 KB of it is free (M_TRIM_THRESHOLD). A batch of 100 KB bodies, allocated on the loop
  * thread and freed together by the caller, was trimmed away after every batch and faulted
  * back in by the next one: the page faults cost as much CPU as the requests themselves.
- * This pool keeps freed buffers of 16 KB and more (rounded up to a power of two, so a
- * buffer fits any later body of its class) and gives back those left unused for a few
- * seconds, with a cap on the idle total. Untouched pages of a rounded-up buffer are never
- * faulted in, so the rounding costs address space, not memory. */
+ * This pool keeps freed buffers of 16 KB to 16 MB and gives back those left unused for a few
+ * seconds, with a cap on the idle total (it never holds more than was in use at once). Sizes are rounded up to one of four classes per
+ * power of two (at most 25% more; a 100 KB body gets 112 KB), so a buffer fits any later
+ * body of its class and stays below glibc's 128 KB mmap threshold where the body does.
+ * Untouched pages of a rounded-up buffer are never faulted in. */
 #include "internal.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
-#define MIN_SHIFT 14                        /* 16 KB: smaller bodies use malloc directly */
-#define MAX_SHIFT 24                        /* 16 MB: larger ones too */
-#define N_CLASSES (MAX_SHIFT - MIN_SHIFT + 1)
-#define IDLE_CAP ((size_t)256 << 20)        /* at most this much kept unused */
+#define MIN_SIZE ((size_t)16 << 10)          /* smaller bodies use malloc directly */
+#define MAX_SIZE ((size_t)16 << 20)          /* larger ones too */
+#define N_CLASSES 44                         /* class_of() of MAX_SIZE, plus one */
+#define IDLE_CAP ((size_t)1 << 30)          /* at most this much kept unused */
 #define KEEP_MS 5000                        /* an unused buffer is given back after this */
 
 /* Lives inside an idle buffer. Lists are newest first, so the old ones form a tail. */
@@ -45,14 +47,30 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The class of a size in [MIN_SIZE, MAX_SIZE]: with 2^k < size <= 2^(k+1), the classes of
+ * that range are 5/4, 6/4, 7/4 and 8/4 of 2^k. *rounded (may be NULL) gets the class's size;
+ * -1 for a size that is not a class size when exact is set. */
+static int class_of(size_t size, bool exact, size_t *rounded)
+{
+    int k = 63 - __builtin_clzll((unsigned long long)(size - 1));
+    size_t quarter = (size_t)1 << (k - 2);
+    size_t q = (size + quarter - 1) / quarter;
+    if (exact && q * quarter != size) return -1;
+    if (rounded) *rounded = q * quarter;
+    return (k - 13) * 4 + (int)(q - 5);
+}
+
 /* The class of a capacity that ol__body_alloc handed out, or -1 for a plain malloc. */
 static int class_of_cap(size_t cap)
 {
-    if (cap < ((size_t)1 << MIN_SHIFT) || cap > ((size_t)1 << MAX_SHIFT) || (cap & (cap - 1)))
-        return -1;
-    int shift = MIN_SHIFT;
-    while (((size_t)1 << shift) < cap) shift++;
-    return shift - MIN_SHIFT;
+    if (cap < MIN_SIZE || cap > MAX_SIZE) return -1;
+    return class_of(cap, true, NULL);
+}
+
+static size_t class_size(int c)
+{
+    int k = c / 4 + 13;
+    return (size_t)(c % 4 + 5) << (k - 2);
 }
 
 /* Moves the buffers idle since cutoff_ms or earlier to *to_free; the pool lock is held. */
@@ -65,7 +83,7 @@ static void release_older_locked(int64_t cutoff_ms, idle_buf **to_free)
         *link = NULL;
         while (old) {
             idle_buf *next = old->next;
-            idle_bytes -= (size_t)1 << (c + MIN_SHIFT);
+            idle_bytes -= class_size(c);
             old->next = *to_free;
             *to_free = old;
             old = next;
@@ -84,14 +102,13 @@ static void free_list(idle_buf *list)
 
 void *ol__body_alloc(size_t need, size_t *cap)
 {
-    if (need < ((size_t)1 << MIN_SHIFT) || need > ((size_t)1 << MAX_SHIFT)) {
+    if (need < MIN_SIZE || need > MAX_SIZE) {
         void *p = malloc(need ? need : 1);
         if (p) *cap = need;
         return p;
     }
-    size_t size = (size_t)1 << MIN_SHIFT;
-    while (size < need) size *= 2;
-    int c = class_of_cap(size);
+    size_t size;
+    int c = class_of(need, false, &size);
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&pool_lock);
     idle_buf *b = classes[c];
