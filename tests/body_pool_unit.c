@@ -5,14 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);    \
-            failures++;                                                                 \
-        }                                                                               \
-    } while (0)
+#include "support/c_check.h"
 
 int main(void)
 {
@@ -70,7 +63,7 @@ int main(void)
     ol__body_pool_decay(0);
     CHECK(ol__body_pool_idle_bytes() == 0);
 
-    if (failures) fprintf(stderr, "%d checks failed\n", failures);
+    if (check_failures) fprintf(stderr, "%d checks failed\n", check_failures);
     else printf("body pool: all checks passed\n");
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

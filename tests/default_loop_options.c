@@ -7,14 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
+#include "support/c_check.h"
 
 static ol_loop_options effective(void)
 {
@@ -57,6 +50,6 @@ int main(int argc, char **argv)
     ol_loop_options nothing = {0};
     CHECK(ol_loop_options_get(ol_loop_default(), &nothing) == OL_EINVAL); /* version unset */
     CHECK(ol_loop_options_get(NULL, &opts) == OL_EINVAL);
-    if (failures == 0) printf("default loop options (%s): ok\n", mode);
-    return failures ? 1 : 0;
+    if (check_failures == 0) printf("default loop options (%s): ok\n", mode);
+    return check_failures ? 1 : 0;
 }
