@@ -156,8 +156,8 @@ class OneloopNative:
         self._http = http
 
     def fetch(self, urls: List[str]) -> List[int]:
-        # r.body is the body without a copy (r.content would copy it into a new bytes);
-        # pycurl below likewise keeps its chunks without joining them.
+        # r.body is the body as a read-only view: without a copy from 4 KB on, copied once
+        # below (which is cheaper there); pycurl below keeps its chunks without joining them.
         return [len(r.body) for r in self._http.gather(urls)]
 
     def close(self) -> None:

@@ -82,6 +82,9 @@ def _headers_of(resp: Any) -> Headers:
     return Headers(pairs)
 
 
+_SHARE_MIN = 4096  # bodies this big are shared with the core rather than copied
+
+
 class Response:
     """A finished HTTP exchange. Any status (404, 500) is a response, not an error, unless
     raise_for_status was asked for."""
@@ -132,14 +135,15 @@ class Response:
 
     @property
     def body(self) -> memoryview:
-        """The body without a copy: a read-only view of the core's buffer, valid (and keeping
-        this response's memory alive) for as long as the view exists."""
+        """The body as a read-only memoryview. From 4 KB on it is a view of the core's buffer,
+        without a copy, valid (and keeping this response's memory alive) for as long as the
+        view exists; a smaller body is copied once, which costs less than sharing it."""
         if self._body is not None:
             ptr, n = self._body
         else:
             ptr, n = lib.ol_response_body(self._resp), lib.ol_response_body_size(self._resp)
-        if not n:
-            return memoryview(b"")
+        if n < _SHARE_MIN:
+            return memoryview(self.content)
         owner = self  # the view's cdata keeps the response, hence the C buffer, alive
         keep = ffi.gc(ffi.cast("char *", ptr), lambda _p: owner and None)
         return memoryview(ffi.buffer(keep, n)).toreadonly()
