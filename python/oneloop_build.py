@@ -82,7 +82,6 @@ void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response
 """
 
 HELPERS_SRC = r"""
-#define _POSIX_C_SOURCE 200809L
 #include <oneloop.h>
 #include <stdint.h>
 """ + REQ_STRUCT + r"""

@@ -12,10 +12,8 @@
 #include "internal.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define MIN_SIZE ((size_t)16 << 10)          /* smaller bodies use malloc directly */
 #define MAX_SIZE ((size_t)16 << 20)          /* larger ones too */
@@ -40,23 +38,14 @@ static void pool_unlock_all(void) { pthread_mutex_unlock(&pool_lock); }
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void install_atfork(void) { pthread_atfork(pool_lock_all, pool_unlock_all, pool_unlock_all); }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The class of a size in [MIN_SIZE, MAX_SIZE]: with 2^k < size <= 2^(k+1), the classes of
- * that range are 5/4, 6/4, 7/4 and 8/4 of 2^k. *rounded (may be NULL) gets the class's size;
- * -1 for a size that is not a class size when exact is set. */
-static int class_of(size_t size, bool exact, size_t *rounded)
+ * that range are 5/4, 6/4, 7/4 and 8/4 of 2^k. *rounded gets the class's size. */
+static int class_of(size_t size, size_t *rounded)
 {
     int k = 63 - __builtin_clzll((unsigned long long)(size - 1));
     size_t quarter = (size_t)1 << (k - 2);
     size_t q = (size + quarter - 1) / quarter;
-    if (exact && q * quarter != size) return -1;
-    if (rounded) *rounded = q * quarter;
+    *rounded = q * quarter;
     return (k - 13) * 4 + (int)(q - 5);
 }
 
@@ -64,7 +53,9 @@ static int class_of(size_t size, bool exact, size_t *rounded)
 static int class_of_cap(size_t cap)
 {
     if (cap < MIN_SIZE || cap > MAX_SIZE) return -1;
-    return class_of(cap, true, NULL);
+    size_t rounded;
+    int c = class_of(cap, &rounded);
+    return rounded == cap ? c : -1;
 }
 
 static size_t class_size(int c)
@@ -108,7 +99,7 @@ void *ol__body_alloc(size_t need, size_t *cap)
         return p;
     }
     size_t size;
-    int c = class_of(need, false, &size);
+    int c = class_of(need, &size);
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&pool_lock);
     idle_buf *b = classes[c];
@@ -130,7 +121,7 @@ void ol__body_free(void *p, size_t cap)
         free(p);
         return;
     }
-    int64_t now = now_ms();
+    int64_t now = ol__now_ms();
     idle_buf *to_free = NULL;
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&pool_lock);
@@ -155,7 +146,7 @@ void ol__body_pool_decay(int64_t keep_ms)
 {
     idle_buf *to_free = NULL;
     pthread_mutex_lock(&pool_lock);
-    release_older_locked(now_ms() - (keep_ms < 0 ? KEEP_MS : keep_ms), &to_free);
+    release_older_locked(ol__now_ms() - (keep_ms < 0 ? KEEP_MS : keep_ms), &to_free);
     pthread_mutex_unlock(&pool_lock);
     free_list(to_free);
 }
