@@ -19,9 +19,15 @@ SOURCE_DIR = os.path.abspath(os.environ.get("ONELOOP_SOURCE_DIR", os.path.join(H
 BUILD_DIR = os.path.abspath(os.environ.get("ONELOOP_BUILD_DIR", os.path.join(SOURCE_DIR, "build")))
 INCLUDE_DIR = os.path.join(SOURCE_DIR, "core", "include")
 LIB_DIR = os.path.join(BUILD_DIR, "core")
+CSRC_DIR = os.path.join(HERE, "csrc")  # C helpers kept in files of their own
 
 if not os.path.exists(os.path.join(LIB_DIR, "liboneloop.so")):
     raise SystemExit(f"oneloop: {LIB_DIR}/liboneloop.so not found; build the core and set ONELOOP_BUILD_DIR")
+
+
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
 
 
 def _preprocessed_header() -> str:
@@ -79,7 +85,7 @@ extern "Python" int olpy_work_call(void *arg, void **value, ol_free_fn *value_fr
                                    int64_t *value_int);
 void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response **responses,
                          int *statuses, const char **bodies, size_t *sizes);
-"""
+""" + _read(os.path.join(CSRC_DIR, "handoff.h"))
 
 HELPERS_SRC = r"""
 #include <oneloop.h>
@@ -151,8 +157,8 @@ ffibuilder = FFI()
 ffibuilder.cdef(_preprocessed_header() + "\n" + _integer_defines() + "\n" + HELPERS_DECL)
 ffibuilder.set_source(
     "oneloop._native",
-    HELPERS_SRC,
-    include_dirs=[INCLUDE_DIR],
+    HELPERS_SRC + _read(os.path.join(CSRC_DIR, "handoff.c")),
+    include_dirs=[INCLUDE_DIR, CSRC_DIR],
     library_dirs=[LIB_DIR],
     libraries=["oneloop"],
     extra_link_args=[f"-Wl,-rpath,{LIB_DIR}"],

@@ -1,6 +1,7 @@
 """JobFuture: the concurrent.futures.Future of a coroutine job, built for a fast round trip:
-waiters block on a plain lock released when the future settles, and the Future's Condition
-is made only when something needs it (see _lazyfuture)."""
+waiters spin briefly on a hand-off flag (see _handoff), then block on a plain lock released
+when the future settles; the Future's Condition is made only when something needs it (see
+_lazyfuture)."""
 from __future__ import annotations
 
 import _thread
@@ -8,6 +9,7 @@ import asyncio
 from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING
 from typing import TYPE_CHECKING, Any, Optional
 
+from . import _handoff
 from ._lazyfuture import LazyConditionFuture
 from ._waiting import guard_blocking, timeout_ms
 from .errors import CancelledError, TimeoutError
@@ -21,6 +23,7 @@ class JobFuture(LazyConditionFuture):
 
     _task: Optional[asyncio.Task] = None
     _runner: Optional["Runner"] = None
+    _handoff: Any = None  # the hand-off flag, made by a waiter that spins
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,6 +58,13 @@ class JobFuture(LazyConditionFuture):
         if self._state != PENDING:
             return
         guard_blocking("waiting on a coroutine job")
+        runner = self._runner
+        if ms != 0 and runner is not None and runner.only_job_in_flight():
+            # Spinning pays only when the loop has nothing else to do first. Publish the flag,
+            # then look at the state: _settle sets the state, then looks for a flag.
+            flag = self._handoff = _handoff.new_flag()
+            if self._state == PENDING:
+                _handoff.spin(flag)
         lock = self._settled
         try:
             # Interruptible by SIGINT in the main thread (POSIX lock waits are).
@@ -74,6 +84,9 @@ class JobFuture(LazyConditionFuture):
             super().cancel()
             super().set_running_or_notify_cancel()  # wakes concurrent.futures.wait()
         self._settled.release()
+        flag = self._handoff
+        if flag is not None:
+            flag.settled = 1
         task, runner = self._task, self._runner
         if task is not None and runner is not None:
             runner.call_soon(task.cancel)
@@ -82,7 +95,16 @@ class JobFuture(LazyConditionFuture):
     def _settle(self, result: Any, exc: Optional[BaseException]) -> None:
         """Loop thread: FINISHED with a result or an exception (dropped if cancelled)."""
         if self._settle_lazily(result, exc):
-            self._settled.release()
+            self._settled.release()  # wakes a waiter that sleeps
+            flag = self._handoff
+            if flag is None:
+                return
+            runner = self._runner
+            selector = runner.handoff_selector if runner is not None else None
+            if selector is not None:
+                selector.defer(flag)  # for the spinning waiter: as the loop thread blocks
+            else:
+                flag.settled = 1
 
     def _finish(self, result: Any) -> None:
         self._settle(result, None)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Coroutine, Optional
 
 from asyncio.tasks import _enter_task, _leave_task  # how a Task marks itself current
 
+from ._handoff import HandoffSelector, new_loop as new_handoff_loop
 from ._jobfuture import JobFuture
 from ._waiting import forbidden_threads
 from .errors import ClosedError
@@ -50,6 +51,8 @@ class _Continue:
             # waiting on it must not wake up to a CancelledError traceback.
         except BaseException as exc:
             self.fut._fail(exc)
+        if self.fut._runner is not None:
+            self.fut._runner.jobs_finished += 1
         self.pending = _FIRST_STEP_DONE
         raise StopIteration
 
@@ -87,11 +90,20 @@ class Runner:
 
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
         self._owns_loop = loop is None
-        self.loop = loop if loop is not None else asyncio.new_event_loop()
+        # Where futures settled on this loop raise their hand-off flags: our own selector, or
+        # None (then they raise them at once).
+        self.handoff_selector: Optional[HandoffSelector] = None
+        if loop is None:
+            loop, self.handoff_selector = new_handoff_loop()
+        self.loop = loop
         self._queue: collections.deque = collections.deque()
         self._retired = False  # replaced by set_event_loop: closes once its jobs are done
         self._submit_lock = threading.Lock()
         self._armed = False
+        # Jobs submitted (any thread, under _submit_lock) and finished (loop thread): a waiter
+        # spins for its result only when its job is the loop's only one.
+        self.jobs_submitted = 0
+        self.jobs_finished = 0
         self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._ready = threading.Event()
         self.thread_id: Optional[int] = None
@@ -162,10 +174,14 @@ class Runner:
             if not self._closed:
                 fut = JobFuture()
                 fut._runner = self
+                self.jobs_submitted += 1
                 self._queue.append((coro, fut, ctx))
                 self._wake()
                 return fut
         return current_runner().submit(coro, ctx)  # this one retired: go where jobs go now
+
+    def only_job_in_flight(self) -> bool:
+        return self.jobs_submitted - self.jobs_finished <= 1
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
         self._queue.append((None, fn, None))
@@ -192,6 +208,7 @@ class Runner:
                 fut()
             elif fut._state != PENDING:
                 coro.close()
+                self.jobs_finished += 1
             else:
                 self._start(loop, coro, fut, ctx)
 
