@@ -21,6 +21,12 @@ typedef struct ol_msg {
 
 enum ol_loop_state { OL_LOOP_RUNNING = 0, OL_LOOP_CLOSING = 1, OL_LOOP_CLOSED = 2 };
 
+/* Deferred work: an intrusive list entry, embedded in its owner. */
+typedef struct ol_deferred {
+    struct ol_deferred *next;
+    void (*run)(struct ol_deferred *d);
+} ol_deferred;
+
 struct ol_loop {
     uv_loop_t uv;
     uv_async_t wake;
@@ -46,6 +52,10 @@ struct ol_loop {
     bool shutdown_cancelled_any;
     int64_t shutdown_timeout_ms;
     ol_http_ctx *http;        /* created by the first HTTP job */
+    uv_prepare_t defer_prepare; /* run the deferred list (loop_defer.c) */
+    uv_check_t defer_check;
+    ol_deferred *deferred;
+    bool deferring;
 
     /* Counters (relaxed atomics). */
     atomic_uint_fast64_t n_submitted, n_completed, n_failed, n_cancelled, n_queued;
@@ -112,6 +122,13 @@ void ol__loop_retain(ol_loop *loop);
 void ol__loop_release(ol_loop *loop);
 /* Loop thread: a task finished; unlink it and free the job. */
 void ol__loop_task_ended(ol_loop *loop, ol_job *job);
+
+/* loop_defer.c: work for the loop thread to do at the end of the current loop iteration. */
+void ol__loop_defer_init(ol_loop *loop);
+/* Loop thread. false when the loop no longer defers (it is closing): do the work now. */
+bool ol__loop_defer(ol_loop *loop, ol_deferred *d);
+void ol__loop_defer_flush(ol_loop *loop);
+void ol__loop_defer_stop(ol_loop *loop); /* at close: run what is queued, defer no more */
 
 /* job.c */
 ol_job *ol__job_alloc(int kind, const ol_job_ops *ops);

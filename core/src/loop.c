@@ -148,6 +148,7 @@ static void close_handle(uv_handle_t *h, void *arg)
 static void finish_close(ol_loop *loop)
 {
     ol__http_loop_close(loop);
+    ol__loop_defer_stop(loop);
     atomic_store(&loop->state, OL_LOOP_CLOSED);
     while (atomic_load(&loop->senders) != 0) sched_yield();
     /* Anything that slipped in before CLOSED: jobs are refused, other messages dropped. */
@@ -234,6 +235,7 @@ static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_defau
     uv_timer_init(&loop->uv, &loop->deadline_timer);
     loop->deadline_timer.data = loop;
     uv_unref((uv_handle_t *)&loop->deadline_timer);
+    ol__loop_defer_init(loop);
 
     if (!(loop->opts.flags & OL_LOOP_NO_THREAD)) {
         /* The loop thread runs with every signal blocked (DESIGN.md rule 5). */
@@ -251,6 +253,8 @@ static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_defau
 fail_thread:
     uv_close((uv_handle_t *)&loop->wake, NULL);
     uv_close((uv_handle_t *)&loop->deadline_timer, NULL);
+    uv_close((uv_handle_t *)&loop->defer_prepare, NULL);
+    uv_close((uv_handle_t *)&loop->defer_check, NULL);
     uv_run(&loop->uv, UV_RUN_DEFAULT);
 fail_async:
     uv_loop_close(&loop->uv);
@@ -380,6 +384,7 @@ int ol_loop_run(ol_loop *loop, int mode)
     ol__current_loop = loop;
     int rc = uv_run(&loop->uv, mode == OL_RUN_ONCE ? UV_RUN_ONCE
                                : mode == OL_RUN_NOWAIT ? UV_RUN_NOWAIT : UV_RUN_DEFAULT);
+    ol__loop_defer_flush(loop); /* work deferred by callbacks after the last check phase */
     ol__current_loop = previous;
     (void)rc; /* uv_run counts our own always-active wake handle: report jobs instead */
     uint64_t pending = loop->task_count + atomic_load(&loop->n_queued);

@@ -1,9 +1,14 @@
 /* Notifiers: completions of many futures reported through one readable fd, for host event
- * loops (asyncio, Ruby fiber schedulers, Node). */
+ * loops (asyncio, Ruby fiber schedulers, Node).
+ *
+ * The fd is written when the first tag since the last drain is queued. On a loop thread that
+ * write waits for the end of the loop iteration (loop_defer.c): completions that arrive
+ * together then cost the host loop one wake-up, even if it drains between two of them. */
 #include "internal.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -15,6 +20,8 @@ struct ol_notifier {
     bool closed;
     uint64_t *tags;      /* ring buffer */
     size_t head, count, cap;
+    ol_deferred kick;    /* the deferred write of fd, queued on a loop thread */
+    bool kick_queued;
 };
 
 typedef struct watch {
@@ -76,13 +83,36 @@ static bool queue_tag(ol_notifier *n, uint64_t tag)
     return true;
 }
 
+static void make_readable(ol_notifier *n)
+{
+    uint64_t one = 1;
+    ssize_t rc = write(n->fd, &one, sizeof one);
+    (void)rc;
+}
+
+static void run_kick(ol_deferred *d)
+{
+    ol_notifier *n = (ol_notifier *)((char *)d - offsetof(ol_notifier, kick));
+    pthread_mutex_lock(&n->mu);
+    n->kick_queued = false;
+    if (n->count > 0 && !n->closed) make_readable(n); /* unless drained meanwhile */
+    pthread_mutex_unlock(&n->mu);
+    notifier_release(n);
+}
+
 static void post_tag(ol_notifier *n, uint64_t tag)
 {
     pthread_mutex_lock(&n->mu);
-    if (!n->closed && queue_tag(n, tag) && n->count == 1) {
-        uint64_t one = 1; /* first tag since the last drain: make the fd readable */
-        ssize_t rc = write(n->fd, &one, sizeof one);
-        (void)rc;
+    /* First tag since the last drain (and no write queued yet): the fd must become readable. */
+    if (!n->closed && queue_tag(n, tag) && n->count == 1 && !n->kick_queued) {
+        ol_loop *loop = ol__current_loop;
+        n->kick.run = run_kick;
+        if (loop && ol__loop_defer(loop, &n->kick)) {
+            n->kick_queued = true;
+            atomic_fetch_add(&n->refs, 1); /* the queued kick's */
+        } else {
+            make_readable(n);
+        }
     }
     pthread_mutex_unlock(&n->mu);
 }
