@@ -81,6 +81,7 @@ int olpy_http_submit(ol_loop *loop, const olpy_req *req, int as_iter, size_t ite
 int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *which, size_t n,
                            ol_future **out, size_t *submitted);
 void olpy_release_all(ol_future **futures, size_t n);
+int olpy_notifier_watch_all(ol_notifier *notifier, ol_future **futures, size_t n, uint64_t tag);
 extern "Python" int olpy_work_call(void *arg, void **value, ol_free_fn *value_free,
                                    int64_t *value_int);
 void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response **responses,
@@ -136,6 +137,18 @@ int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *
 void olpy_release_all(ol_future **futures, size_t n)
 {
     for (size_t i = 0; i < n; i++) ol_future_release(futures[i]);
+}
+
+/* Every future posts `tag` to the notifier when it settles (agather counts them). Stops at
+ * the first failure (out of memory): those already watched still post, so the caller then
+ * cancels the batch and forgets the tag. */
+int olpy_notifier_watch_all(ol_notifier *notifier, ol_future **futures, size_t n, uint64_t tag)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = ol_notifier_watch(notifier, futures[i], tag);
+        if (rc != OL_OK) return rc;
+    }
+    return OL_OK;
 }
 
 /* Everything gather() reads of each settled future, in one call. */

@@ -181,6 +181,27 @@ class OneloopSubmit:
         pass
 
 
+class OneloopCoroutine:
+    """A coroutine job (run_async_job, on oneloop's asyncio loop) awaiting http.agather: the
+    asyncio route, for code that is async already."""
+
+    name = "oneloop agather in a coroutine job"
+
+    def __init__(self) -> None:
+        import oneloop
+        from oneloop import http
+        self._oneloop, self._http = oneloop, http
+
+    async def _all(self, urls: List[str]) -> List[int]:
+        return [len(r.body) for r in await self._http.agather(urls)]
+
+    def fetch(self, urls: List[str]) -> List[int]:
+        return self._oneloop.run_async_job(self._all(urls)).result()
+
+    def close(self) -> None:
+        pass
+
+
 DEMO = [RequestsThreadPool, AiohttpLoopThread, OneloopNative]
 ALL = [RequestsThreadPool, AiohttpLoopThread, AsgirefAsyncToSync, PycurlMulti, OneloopNative,
-       OneloopSubmit]
+       OneloopSubmit, OneloopCoroutine]

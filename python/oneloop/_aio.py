@@ -1,7 +1,7 @@
 """Awaiting native futures inside asyncio: one notifier per asyncio loop, its fd registered
 with loop.add_reader, so completions reach the loop in batches through one wakeup. The same
-notifier reports iterator readiness (async body streams): futures and iterators take their
-tags from one counter, so a tag names exactly one waiter."""
+notifier reports iterator readiness (async body streams) and whole batches (agather): they
+all take their tags from one counter, so a tag names exactly one waiter."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +9,7 @@ import functools
 import itertools
 import os
 import weakref
-from typing import TYPE_CHECKING, Any, Dict, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 from ._ffi import ffi, lib
 from .errors import error_for
@@ -30,6 +30,7 @@ class LoopDispatcher:
         self._loop = weakref.ref(loop)  # the loop owns us (weak-keyed map), not the reverse
         self._pending: Dict[int, Tuple["NativeFuture", asyncio.Future]] = {}
         self._iter_waiters: Dict[int, asyncio.Future] = {}
+        self._batches: Dict[int, List[Any]] = {}  # tag -> [completions still due, future]
         self._tags = itertools.count(1)
         self._buf = ffi.new("uint64_t[]", _BATCH)
         loop.add_reader(lib.ol_notifier_fd(self._notifier), self._on_ready)
@@ -57,8 +58,22 @@ class LoopDispatcher:
             raise error_for(rc)
         return tag, afut
 
+    def watch_all(self, handles: Any, n: int, loop: asyncio.AbstractEventLoop) -> Tuple[int, asyncio.Future]:
+        """(tag, an asyncio future set once all n native futures have settled). Every
+        completion posts the same tag; completions of one executor iteration wake the loop
+        once. Call forget(tag) to stop waiting."""
+        afut = loop.create_future()
+        tag = next(self._tags)
+        self._batches[tag] = [n, afut]
+        rc = lib.olpy_notifier_watch_all(self._notifier, handles, n, tag)
+        if rc < 0:
+            del self._batches[tag]
+            raise error_for(rc)
+        return tag, afut
+
     def forget(self, tag: int) -> None:
         self._iter_waiters.pop(tag, None)
+        self._batches.pop(tag, None)
 
     def _on_ready(self) -> None:
         n, buf, pending, waiters = self._notifier, self._buf, self._pending, self._iter_waiters
@@ -71,8 +86,17 @@ class LoopDispatcher:
                     _transfer(*entry)
                     continue
                 waiter = waiters.pop(tag, None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                if waiter is not None:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                    continue
+                batch = self._batches.get(tag)
+                if batch is not None:
+                    batch[0] -= 1
+                    if batch[0] == 0:
+                        del self._batches[tag]
+                        if not batch[1].done():
+                            batch[1].set_result(None)
             if count < _BATCH:
                 return
 

@@ -5,7 +5,8 @@
     resps = oneloop.http.gather([url1, url2, Request("POST", url3, json={...})])
     with oneloop.http.stream("GET", url) as s:            # body chunks, back-pressured
         for chunk in s: ...
-Inside coroutines: `await oneloop.http.submit(...)` (or `await oneloop.http.aget(...)`), and
+Inside coroutines: `await oneloop.http.submit(...)` (or `await oneloop.http.aget(...)`),
+`await oneloop.http.agather([...])` for a batch, and
     async with oneloop.http.astream("GET", url) as s:     # same, without blocking the loop
         async for chunk in s: ...
 Options (keyword-only everywhere): params, headers, body, json, timeout, connect_timeout,
@@ -15,36 +16,25 @@ low_speed_limit, low_speed_time, raise_for_status.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union
+import asyncio
+from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 from . import _executor
+from ._aio import dispatcher_for
 from ._astream import AsyncStreamResponse, astream
+from ._batch import Batch, Request, RequestLike, outcome
 from ._ffi import ffi, lib
 from ._http_options import Prepared, prepare
 from ._streaming import (StreamHead, check_buffer_size, chunk_bytes, free_now, head_response,
                          pulled, submit_iter)
 from ._waiting import guard_blocking, timeout_ms, wait_sliced
-from .errors import CancelledError, TimeoutError, error_for
-from .futures import NativeFuture, failure_of, wrap_handle
+from .errors import TimeoutError, error_for
+from .futures import NativeFuture, wrap_handle
 from .response import Headers, Response, Timing
 
 __all__ = ["Request", "Response", "Headers", "Timing", "StreamResponse", "request", "get",
-           "post", "put", "patch", "delete", "head", "options", "submit", "gather", "stream",
+           "post", "put", "patch", "delete", "head", "options", "submit", "gather", "agather", "stream",
            "AsyncStreamResponse", "astream", "arequest", "aget", "apost"]
-
-
-class Request:
-    """A request description, reusable: Request("POST", url, json={...}, timeout=2)."""
-
-    __slots__ = ("prepared", "method", "url")
-
-    def __init__(self, method: str, url: str, **options: Any) -> None:
-        self.prepared = prepare(method, url, **options)
-        self.method = method
-        self.url = url
-
-    def __repr__(self) -> str:
-        return f"<oneloop.http.Request {self.method} {self.url}>"
 
 
 def _submit_raw(p: Prepared) -> Any:
@@ -55,46 +45,10 @@ def _submit_raw(p: Prepared) -> Any:
     return wrap_handle(out[0])
 
 
-class _Batch:
-    """Owns the futures of one gather(); its responses keep it (and their memory) alive."""
-
-    __slots__ = ("futures", "n", "__weakref__")
-
-    def __init__(self, n: int) -> None:
-        self.futures = ffi.new("ol_future *[]", n)
-        self.n = 0
-
-    def __del__(self) -> None:
-        lib.olpy_release_all(self.futures, self.n)
-
-
-def _outcome(handle: Any, raise_for_status: bool, owner: Any = None) -> Response:
-    state = lib.ol_future_state_get(handle)
-    if state == lib.OL_FUTURE_DONE:
-        resp = Response(owner if owner is not None else handle,
-                        ffi.cast("ol_response *", lib.ol_future_value(handle)))
-        if raise_for_status:
-            resp.raise_for_status()
-        return resp
-    if state == lib.OL_FUTURE_CANCELLED:
-        raise CancelledError("the request was cancelled")
-    raise failure_of(handle)
-
-
 def _converter(raise_for_status: bool):  # type: ignore[no-untyped-def]
     if raise_for_status:
-        return lambda h: _outcome(h, True)
+        return lambda h: outcome(h, True)
     return Response.from_future
-
-
-def _as_prepared(item: Union[str, Request, Tuple[str, str]]) -> Prepared:
-    if isinstance(item, Request):
-        return item.prepared
-    if isinstance(item, str):
-        return prepare("GET", item)
-    if isinstance(item, tuple) and len(item) == 2:
-        return prepare(item[0], item[1])
-    raise TypeError(f"gather() takes URLs, Requests or (method, url) pairs, not {type(item).__name__}")
 
 
 def submit(method: str, url: str, **options: Any) -> "NativeFuture[Response]":
@@ -116,7 +70,7 @@ def request(method: str, url: str, *, wait_timeout: Optional[float] = None, **op
             raise TimeoutError("no response within wait_timeout; the request was cancelled")
         if rc < 0:
             raise error_for(rc)
-    return _outcome(h, p.raise_for_status)
+    return outcome(h, p.raise_for_status)
 
 
 def get(url: str, **options: Any) -> Response:
@@ -160,65 +114,46 @@ async def apost(url: str, **options: Any) -> Response:
     return await submit("POST", url, **options)
 
 
-def gather(requests: Iterable[Union[str, Request, Tuple[str, str]]], *,
-           return_exceptions: bool = False, timeout: Optional[float] = None) -> List[Any]:
+def gather(requests: Iterable[RequestLike], *, return_exceptions: bool = False,
+           timeout: Optional[float] = None) -> List[Any]:
     """Run many requests at once and wait for all of them in one blocking call. Returns the
     responses in order; the first failure is raised once all have settled, unless
     return_exceptions=True puts each failure in its place. On timeout the rest are cancelled."""
-    if isinstance(requests, (str, bytes)):
-        raise TypeError("gather() takes an iterable of requests, not a single URL")
-    # Identical requests (the same URL string, the same Request) are prepared once.
-    uniques: List[Prepared] = []
-    index_of: dict = {}
-    which: List[int] = []
-    for item in requests:
-        key = item if isinstance(item, (str, Request)) else None
-        j = index_of.get(key) if key is not None else None
-        if j is None:
-            j = len(uniques)
-            uniques.append(_as_prepared(item))
-            if key is not None:
-                index_of[key] = j
-        which.append(j)
+    batch = Batch(requests, "gather")
     ms = timeout_ms(timeout)
     guard_blocking("oneloop.http.gather()")
-    n = len(which)
-    if n == 0:
+    if not batch:
         return []
-    reqs = ffi.new("olpy_req[]", len(uniques))
-    for j, p in enumerate(uniques):
-        reqs[j] = p.req[0]
-    batch = _Batch(n)
-    fs = batch.futures
-    submitted = ffi.new("size_t *")
-    rc = lib.olpy_http_submit_batch(_executor.default_loop(), reqs, ffi.new("uint32_t[]", which),
-                                    n, fs, submitted)
-    batch.n = submitted[0]
-    if rc < 0:
-        for i in range(batch.n):
-            lib.ol_future_cancel(fs[i])
-        raise error_for(rc)
-    _wait_batch(fs, n, ms)
-    states, resps = ffi.new("int[]", n), ffi.new("ol_response *[]", n)
-    statuses, bodies, sizes = ffi.new("int[]", n), ffi.new("char *[]", n), ffi.new("size_t[]", n)
-    lib.olpy_batch_outcomes(fs, n, states, resps, statuses, bodies, sizes)
-    results: List[Any] = []
-    first_error: Optional[BaseException] = None
-    check_status = any(p.raise_for_status for p in uniques)
-    DONE = lib.OL_FUTURE_DONE
-    for i in range(n):
-        if states[i] == DONE and not check_status:
-            results.append(Response(batch, resps[i], statuses[i], (bodies[i], sizes[i])))
-            continue
-        try:
-            results.append(_outcome(fs[i], uniques[which[i]].raise_for_status, batch))
-        except Exception as exc:
-            if first_error is None:
-                first_error = exc
-            results.append(exc)
-    if first_error is not None and not return_exceptions:
-        raise first_error
-    return results
+    batch.submit()
+    _wait_batch(batch.futures, len(batch), ms)
+    return batch.results(return_exceptions)
+
+
+async def agather(requests: Iterable[RequestLike], *, return_exceptions: bool = False,
+                  timeout: Optional[float] = None) -> List[Any]:
+    """The coroutine twin of gather(): the batch is submitted in one call and the coroutine
+    resumes once, when all have settled, with no Task per request (asyncio.gather over
+    aget() costs a Task and a wake-up each). Cancelling the awaiting task, or the timeout,
+    cancels the requests still running."""
+    batch = Batch(requests, "agather")
+    timeout_ms(timeout)  # refused like gather()'s
+    if not batch:
+        return []
+    loop = asyncio.get_running_loop()
+    dispatcher = dispatcher_for(loop)
+    batch.submit()
+    tag = -1
+    try:
+        tag, all_settled = dispatcher.watch_all(batch.futures, len(batch), loop)
+        async with asyncio.timeout(timeout):
+            await all_settled
+    except BaseException as exc:
+        dispatcher.forget(tag)
+        batch.cancel()
+        if isinstance(exc, asyncio.TimeoutError):  # asyncio.timeout's: the only one in there
+            raise TimeoutError("agather() timed out; unfinished requests were cancelled") from None
+        raise
+    return batch.results(return_exceptions)
 
 
 def _wait_batch(fs: Any, n: int, ms: int) -> None:
