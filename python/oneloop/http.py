@@ -33,8 +33,8 @@ from .futures import NativeFuture, wrap_handle
 from .response import Headers, Response, Timing
 
 __all__ = ["Request", "Response", "Headers", "Timing", "StreamResponse", "request", "get",
-           "post", "put", "patch", "delete", "head", "options", "submit", "gather", "agather", "stream",
-           "AsyncStreamResponse", "astream", "arequest", "aget", "apost"]
+           "post", "put", "patch", "delete", "head", "options", "submit", "gather", "stream",
+           "AsyncStreamResponse", "astream", "arequest", "aget", "apost", "agather"]
 
 
 def _submit_raw(p: Prepared) -> Any:
