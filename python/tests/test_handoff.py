@@ -96,15 +96,19 @@ def test_a_flag_never_raised_ends_the_spin_and_lets_the_waiter_sleep():
     assert _handoff.spin(_handoff.new_flag()) is False
 
 
-def test_spin_off_with_OL_WAIT_SPIN_US_0():
-    code = ("import threading, time\n"
+def test_OL_WAIT_SPIN_US_sets_the_spin_budget():
+    code = ("import threading\n"
             "from oneloop import _handoff\n"
             "f = _handoff.new_flag()\n"
             "threading.Timer(0.05, lambda: setattr(f, 'settled', 1)).start()\n"
             "print(_handoff.spin(f))\n")
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "OL_WAIT_SPIN_US": "0"},
-                         capture_output=True, text=True, timeout=60, cwd="/")
-    assert out.stdout.strip() == "False", out.stderr
+
+    def spin_with(us: str) -> str:
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "OL_WAIT_SPIN_US": us},
+                             capture_output=True, text=True, timeout=60, cwd="/")
+        return out.stdout.strip() or out.stderr
+    assert spin_with("5000000") == "True"  # a 5 s budget outlasts the 50 ms timer
+    assert spin_with("0") == "False"       # off: the caller sleeps at once
 
 
 async def forever():

@@ -67,7 +67,9 @@ OL_EXTERN int ol_future_on_done(ol_future *future, ol_future_cb cb, void *user_d
 
 /* A notifier collects completions for a host runtime: when a watched future settles, its tag
  * is queued and the notifier's fd becomes readable, one wakeup for many completions. The host
- * polls the fd from its own event loop (asyncio, a Ruby fiber scheduler, Node) and drains. */
+ * polls the fd from its own event loop (asyncio, a Ruby fiber scheduler, Node) and drains.
+ * Tags queued on an executor's thread make the fd readable at the end of that loop iteration,
+ * so everything settled in one iteration costs the host one wake-up. */
 OL_EXTERN int ol_notifier_new(ol_notifier **out);
 /* Frees the notifier. Futures still watched by it stop being reported. Any thread. */
 OL_EXTERN void ol_notifier_free(ol_notifier *notifier);
