@@ -63,3 +63,23 @@ TEST_CASE("bodies held at once never share a recycled buffer", "[http][body]") {
         CHECK(seen.size() == held.size());
     }
 }
+
+TEST_CASE("a discarded body frees its buffer and leaves the rest of the response readable",
+          "[http][body]") {
+    FixtureServer fx;
+    HttpLoop L;
+    CHECK(ol_response_discard_body(nullptr) == OL_EINVAL);
+    for (int round = 0; round < 2; round++) { // the second round reuses the freed buffers
+        Fut f = http_run(L.loop, fx.url("/bytes/102400"));
+        REQUIRE(f.status() == OL_OK);
+        ol_response *r = static_cast<ol_response *>(ol_future_value(f.f));
+        REQUIRE(ol_response_body_size(r) == 102400);
+        CHECK(first_wrong_byte(f.body()) == -1);
+        REQUIRE(ol_response_discard_body(r) == OL_OK);
+        CHECK(ol_response_body_size(r) == 0);
+        CHECK(std::string(static_cast<const char *>(ol_response_body(r))).empty());
+        CHECK(ol_response_status(r) == 200);
+        CHECK(ol_response_header(r, "content-length") != nullptr);
+        CHECK(ol_response_effective_url(r) != nullptr);
+    }
+}

@@ -33,16 +33,20 @@ static VALUE oneloop_head_ary(const ol_response *r)
                                 oneloop_str_or_nil(ol_response_effective_url(r)));
 }
 
-/* [status, http_version, body] of a settled future, nil when it did not settle OK. */
+/* [status, http_version, body] of a settled future, nil when it did not settle OK. The body
+ * is copied into a Ruby String once (OneLoop::Future caches the Response) and the native
+ * buffer goes back to the core's pool at once: the Response keeps the future (for headers,
+ * URL, timing) until Ruby's GC, which does not see native memory and may run much later. */
 static VALUE oneloop_response_core(ol_future *f)
 {
-    const ol_response *r = oneloop_response_of(f);
+    ol_response *r = (ol_response *)oneloop_response_of(f);
     if (!r) return Qnil;
     const void *body = ol_response_body(r);
     size_t size = ol_response_body_size(r);
+    VALUE str = rb_str_new(body ? body : "", (long)size);
+    ol_response_discard_body(r);
     return rb_ary_new_from_args(3, INT2NUM(ol_response_status(r)),
-                                INT2NUM(ol_response_http_version(r)),
-                                rb_str_new(body ? body : "", (long)size));
+                                INT2NUM(ol_response_http_version(r)), str);
 }
 
 static VALUE oneloop_response_headers(ol_future *f)

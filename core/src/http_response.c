@@ -200,6 +200,15 @@ const void *ol_response_body(const ol_response *resp)
 
 size_t ol_response_body_size(const ol_response *resp) { return resp ? resp->body_size : 0; }
 
+int ol_response_discard_body(ol_response *resp)
+{
+    if (!resp) return OL_EINVAL;
+    ol__body_free(resp->body, resp->body_cap); /* back to the pool for the next response */
+    resp->body = NULL;
+    resp->body_size = resp->body_cap = 0;
+    return OL_OK;
+}
+
 const char *ol_response_effective_url(const ol_response *resp)
 {
     if (!resp) return NULL;

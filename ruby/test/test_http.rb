@@ -19,6 +19,20 @@ class TestHTTP < Minitest::Test
     assert r.success?
   end
 
+  def test_large_bodies_stay_intact_after_the_native_buffer_is_given_back
+    2.times do # the second batch reuses the buffers the first gave back
+      responses = http.gather([url("/bytes/102400")] * 20)
+      responses.each do |r|
+        assert_equal 102_400, r.body.bytesize
+        assert_equal ("a".."z").to_a.join * 3938 + "abcdefghijklmnopqrstuvwxyz"[0, 12], r.body
+        assert_equal "102400", r.headers["content-length"] # still readable afterwards
+      end
+    end
+    f = http.submit(url("/bytes/102400"))
+    assert_same f.value, f.value # converted once: the body is copied before it is given back
+    assert_equal 102_400, f.value.body.bytesize
+  end
+
   def test_status_is_data_not_an_error
     r = http.get(url("/status/503"))
     assert_equal 503, r.status

@@ -76,6 +76,10 @@ OL_EXTERN int ol_response_header_at(const ol_response *resp, size_t i, const cha
 OL_EXTERN const char *ol_response_header(const ol_response *resp, const char *name);
 OL_EXTERN const void *ol_response_body(const ol_response *resp);
 OL_EXTERN size_t ol_response_body_size(const ol_response *resp);
+/* Give the body's memory back now, for a caller that copied it (a binding making a string of
+ * it) while the rest of the response stays readable: the body is then empty. Call it at most
+ * once, when nothing else reads the body; any thread. */
+OL_EXTERN int ol_response_discard_body(ol_response *resp);
 OL_EXTERN const char *ol_response_effective_url(const ol_response *resp);
 
 #define OL_HTTP_TIMING_VERSION 1
