@@ -91,6 +91,7 @@ void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response
 HELPERS_SRC = r"""
 #include <oneloop.h>
 #include <stdint.h>
+#include <stdlib.h>
 """ + REQ_STRUCT + r"""
 static int olpy_build(const olpy_req *r, ol_job **out)
 {
@@ -118,20 +119,25 @@ int olpy_http_submit(ol_loop *loop, const olpy_req *req, int as_iter, size_t ite
     return ol_job_submit(loop, job, out_future);
 }
 
-/* Submit n requests (reqs[which[i]]); stops at the first failure, *submitted says how many
- * futures out[] holds. */
+/* Submit n requests (reqs[which[i]]) with one ol_job_submit_batch: they reach the executor
+ * together. All or nothing: *submitted is n or 0. */
 int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *which, size_t n,
                            ol_future **out, size_t *submitted)
 {
     *submitted = 0;
-    for (size_t i = 0; i < n; i++) {
-        ol_job *job;
-        int rc = olpy_build(&reqs[which[i]], &job);
-        if (rc == OL_OK) rc = ol_job_submit(loop, job, &out[i]);
-        if (rc != OL_OK) return rc;
-        *submitted = i + 1;
+    ol_job **jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!jobs) return OL_ENOMEM;
+    int rc = OL_OK;
+    for (size_t i = 0; i < n && rc == OL_OK; i++) rc = olpy_build(&reqs[which[i]], &jobs[i]);
+    if (rc != OL_OK) {
+        for (size_t i = 0; i < n; i++) ol_job_free(jobs[i]);
+        free(jobs);
+        return rc;
     }
-    return OL_OK;
+    rc = ol_job_submit_batch(loop, jobs, n, out);
+    free(jobs);
+    if (rc == OL_OK) *submitted = n;
+    return rc;
 }
 
 void olpy_release_all(ol_future **futures, size_t n)

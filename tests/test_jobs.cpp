@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <vector>
 #include <uv.h>
 
 namespace {
@@ -134,4 +135,80 @@ TEST_CASE("ol_task_finish refuses a positive status and leaves the task running"
     CHECK(positive == OL_EINVAL);
     CHECK(ol_future_value_int(f) == 1);
     ol_future_release(f);
+}
+
+static ol_job *custom_job(std::function<int(ol_task *)> on_start) {
+    return lambda_job(new LambdaJob{std::move(on_start), nullptr, nullptr, nullptr});
+}
+
+TEST_CASE("a batch submit queues every job before the loop thread sees any", "[jobs][batch]") {
+    TestLoop t;
+    REQUIRE(t.loop);
+    const size_t n = 50;
+    std::atomic<long> depth_at_first_start{-1};
+    std::atomic<int> started{0};
+    std::vector<ol_job *> jobs;
+    for (size_t i = 0; i < n; i++) {
+        jobs.push_back(custom_job([&](ol_task *task) {
+            if (started++ == 0) {
+                ol_loop_stats st = OL_LOOP_STATS_INIT;
+                ol_loop_stats_get(ol_task_loop(task), &st);
+                depth_at_first_start = static_cast<long>(st.queue_depth);
+            }
+            return OL_OK;
+        }));
+        REQUIRE(jobs.back());
+    }
+    std::vector<ol_future *> fs(n, nullptr);
+    REQUIRE(ol_job_submit_batch(t.loop, jobs.data(), n, fs.data()) == OL_OK);
+    REQUIRE(ol_wait_all(fs.data(), n, 10000) == OL_OK);
+    for (ol_future *f : fs) {
+        CHECK(ol_future_status(f) == OL_OK);
+        CHECK(ol_future_value_int(f) == 7);
+        ol_future_release(f);
+    }
+    CHECK(started == static_cast<int>(n));
+    CHECK(depth_at_first_start == static_cast<long>(n - 1)); // the other 49 were all queued
+    CHECK(ol_job_submit_batch(t.loop, nullptr, 0, fs.data()) == OL_OK); // nothing to do
+}
+
+TEST_CASE("a batch submit is all or nothing and always consumes its jobs", "[jobs][batch]") {
+    std::atomic<int> destroys{0};
+    auto counted = [&]() {
+        return lambda_job(new LambdaJob{nullptr, nullptr, nullptr, &destroys});
+    };
+    ol_future *fs[3] = {nullptr, nullptr, nullptr};
+    SECTION("a NULL job") {
+        TestLoop t;
+        ol_job *jobs[3] = {counted(), nullptr, counted()};
+        CHECK(ol_job_submit_batch(t.loop, jobs, 3, fs) == OL_EINVAL);
+        CHECK(destroys == 2);
+    }
+    SECTION("no loop or no output array") {
+        ol_job *jobs[2] = {counted(), counted()};
+        CHECK(ol_job_submit_batch(nullptr, jobs, 2, fs) == OL_EINVAL);
+        ol_job *more[1] = {counted()};
+        TestLoop t;
+        CHECK(ol_job_submit_batch(t.loop, more, 1, nullptr) == OL_EINVAL);
+        CHECK(destroys == 3);
+    }
+    SECTION("a loop that is shutting down") {
+        ol_loop *loop = nullptr;
+        REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
+        std::atomic<int> starts{0}, rc_while_closing{1};
+        auto *lj = new LambdaJob{[](ol_task *) { return OL_EPENDING; }, nullptr, &starts, nullptr};
+        lj->on_cancel = [&](ol_task *task) { // runs as shutdown cancels the task
+            ol_job *jobs[3] = {counted(), counted(), counted()};
+            rc_while_closing = ol_job_submit_batch(ol_task_loop(task), jobs, 3, fs);
+            ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
+        };
+        ol_future *running = nullptr;
+        REQUIRE(ol_job_submit(loop, lambda_job(lj), &running) == OL_OK);
+        while (starts == 0) std::this_thread::yield();
+        CHECK(ol_loop_shutdown(loop, 0) == OL_ETIMEDOUT);
+        CHECK(rc_while_closing == OL_ECLOSED);
+        CHECK(destroys == 3);
+        ol_future_release(running);
+    }
+    for (ol_future *f : fs) CHECK(f == nullptr);
 }

@@ -129,8 +129,59 @@ static VALUE oneloop_http_submit(VALUE method, VALUE url, VALUE headers, VALUE b
 }
 %}
 
+%{
+/* Submit many HTTP requests with one ol_job_submit_batch, so that they reach the executor
+ * together: requests is an Array of the [method, url, headers, body, int_opts, str_opts]
+ * Arrays http_submit takes, all checked before any job exists. Returns an Array of Futures,
+ * [status, index, option key] when the C API refused request `index`, or the Integer status
+ * of a failed submit. Nothing is submitted unless everything is. */
+static VALUE oneloop_http_submit_batch(VALUE requests)
+{
+    Check_Type(requests, T_ARRAY);
+    long n = RARRAY_LEN(requests);
+    for (long i = 0; i < n; i++) {
+        VALUE a = RARRAY_AREF(requests, i);
+        Check_Type(a, T_ARRAY);
+        if (RARRAY_LEN(a) != 6) rb_raise(rb_eArgError, "each request is [method, url, headers, body, int_opts, str_opts]");
+        if (!NIL_P(RARRAY_AREF(a, 0))) oneloop_cstr(RARRAY_AREF(a, 0), "method");
+        oneloop_cstr(RARRAY_AREF(a, 1), "url");
+        oneloop_check_http_args(RARRAY_AREF(a, 2), RARRAY_AREF(a, 3), RARRAY_AREF(a, 4),
+                                RARRAY_AREF(a, 5));
+    }
+    VALUE out = rb_ary_new_capa(n); /* before any job exists: nothing to leak if it raises */
+    ol_loop *loop = ol_loop_default();
+    if (!loop) return INT2NUM(OL_ENOMEM);
+    ol_job **jobs = calloc((size_t)(n ? n : 1), sizeof *jobs);
+    ol_future **futures = calloc((size_t)(n ? n : 1), sizeof *futures);
+    int rc = jobs && futures ? OL_OK : OL_ENOMEM;
+    long failed_at = -1, bad = 0;
+    for (long i = 0; i < n && rc == OL_OK; i++) { /* the checks above: nothing here raises */
+        VALUE a = RARRAY_AREF(requests, i);
+        VALUE m = RARRAY_AREF(a, 0);
+        rc = ol_http_job_new(&jobs[i], NIL_P(m) ? NULL : RSTRING_PTR(m), RSTRING_PTR(RARRAY_AREF(a, 1)));
+        if (rc == OL_OK)
+            rc = oneloop_apply_http_args(jobs[i], RARRAY_AREF(a, 2), RARRAY_AREF(a, 3),
+                                         RARRAY_AREF(a, 4), RARRAY_AREF(a, 5), &bad);
+        if (rc != OL_OK) failed_at = i;
+    }
+    if (rc == OL_OK) {
+        rc = ol_job_submit_batch(loop, jobs, (size_t)n, futures); /* consumes the jobs */
+    } else if (jobs) {
+        for (long i = 0; i < n; i++) ol_job_free(jobs[i]);
+    }
+    for (long i = 0; rc == OL_OK && i < n; i++)
+        rb_ary_push(out, SWIG_NewPointerObj(futures[i], SWIGTYPE_p_ol_future, SWIG_POINTER_OWN));
+    free(jobs);
+    free(futures);
+    if (failed_at >= 0) return rb_ary_new_from_args(3, INT2NUM(rc), LONG2NUM(failed_at), LONG2NUM(bad));
+    return rc == OL_OK ? out : INT2NUM(rc);
+}
+%}
+
 %rename(timer_submit) oneloop_timer_submit;
 %rename(http_submit) oneloop_http_submit;
 VALUE oneloop_timer_submit(unsigned long long ms);
 VALUE oneloop_http_submit(VALUE method, VALUE url, VALUE headers, VALUE body, VALUE int_opts,
                           VALUE str_opts, VALUE capacity);
+%rename(http_submit_batch) oneloop_http_submit_batch;
+VALUE oneloop_http_submit_batch(VALUE requests);

@@ -117,6 +117,8 @@ extern _Thread_local ol_loop *ol__current_loop; /* the loop whose thread this is
 extern atomic_uint ol__fork_generation;
 /* Queue a message for the loop thread. OL_ECLOSED if the gate refuses it. */
 int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit);
+/* Queue messages first..last (already linked) with one lock and at most one wake-up. */
+int ol__loop_post_chain(ol_loop *loop, ol_msg *first, ol_msg *last, bool is_submit);
 /* Futures keep their loop's memory alive (not its thread): a future may outlive shutdown. */
 void ol__loop_retain(ol_loop *loop);
 void ol__loop_release(ol_loop *loop);

@@ -101,6 +101,42 @@ int ol_job_submit(ol_loop *loop, ol_job *job, ol_future **out)
     return submit(loop, job, 0, false, out, NULL);
 }
 
+int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future **out)
+{
+    bool valid = loop && out && (jobs || n == 0);
+    for (size_t i = 0; valid && i < n; i++) valid = jobs[i] != NULL;
+    if (out)
+        for (size_t i = 0; i < n; i++) out[i] = NULL;
+    int rc = valid ? OL_OK : OL_EINVAL;
+    for (size_t i = 0; rc == OL_OK && i < n; i++) {
+        ol_job *job = jobs[i];
+        job->loop = loop;
+        job->future = ol__future_new(loop);
+        if (!job->future) rc = OL_ENOMEM;
+        else job->msg.next = i + 1 < n ? &jobs[i + 1]->msg : NULL;
+    }
+    if (rc == OL_OK && n > 0) {
+        for (size_t i = 0; i < n; i++) ol_future_retain(jobs[i]->future); /* the caller's */
+        atomic_fetch_add_explicit(&loop->n_queued, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&loop->n_submitted, n, memory_order_relaxed);
+        /* Keep the futures: once posted, a job may finish and be freed on the loop thread. */
+        for (size_t i = 0; i < n; i++) out[i] = jobs[i]->future;
+        rc = ol__loop_post_chain(loop, &jobs[0]->msg, &jobs[n - 1]->msg, true);
+        if (rc == OL_OK) return OL_OK;
+        atomic_fetch_sub_explicit(&loop->n_queued, n, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&loop->n_submitted, n, memory_order_relaxed);
+        for (size_t i = 0; i < n; i++) {
+            ol__future_forget_loop(out[i]); /* refused: not counted in the loop's stats */
+            ol__future_settle(out[i], rc, NULL, NULL, 0, NULL);
+            ol_future_release(out[i]);
+            out[i] = NULL;
+        }
+    }
+    for (size_t i = 0; jobs && i < n; i++)
+        if (jobs[i]) ol__job_destroy(jobs[i]);
+    return rc;
+}
+
 int ol_job_submit_iter(ol_loop *loop, ol_job *job, size_t capacity, ol_iter **out)
 {
     if (!out || (job && !job->ops->resume)) {

@@ -47,7 +47,7 @@ int ol_loop_options_init(ol_loop_options *opts, unsigned version)
 
 /* ---- the queue */
 
-int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit)
+int ol__loop_post_chain(ol_loop *loop, ol_msg *first, ol_msg *last, bool is_submit)
 {
     if (loop->generation != atomic_load(&ol__fork_generation)) return OL_EFORKED;
     atomic_fetch_add(&loop->senders, 1);
@@ -56,14 +56,14 @@ int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit)
         atomic_fetch_sub(&loop->senders, 1);
         return OL_ECLOSED;
     }
-    msg->next = NULL;
+    last->next = NULL;
     pthread_mutex_lock(&loop->queue_lock);
     /* Only the message that makes the queue non-empty wakes the loop: the loop thread takes
      * the whole queue at once, so a burst of submits costs one wake-up, not one each. */
     bool was_empty = loop->queue_head == NULL;
-    if (loop->queue_tail) loop->queue_tail->next = msg;
-    else loop->queue_head = msg;
-    loop->queue_tail = msg;
+    if (loop->queue_tail) loop->queue_tail->next = first;
+    else loop->queue_head = first;
+    loop->queue_tail = last;
     pthread_mutex_unlock(&loop->queue_lock);
     if (was_empty) {
         atomic_thread_fence(memory_order_seq_cst);
@@ -71,6 +71,11 @@ int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit)
     }
     atomic_fetch_sub(&loop->senders, 1);
     return OL_OK;
+}
+
+int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit)
+{
+    return ol__loop_post_chain(loop, msg, msg, is_submit);
 }
 
 static ol_msg *take_queue(ol_loop *loop)

@@ -38,8 +38,7 @@ module OneLoop
       futures = []
       all_settled = false
       begin
-        built = requests.map { |r| build_one(r, defaults) } # all checked before any is sent
-        built.each { |args| futures << submit_built(args) }
+        futures = submit_all(requests.map { |r| build_one(r, defaults) }) # all checked first
         all_settled = OneLoop.wait_all(futures, timeout: ms.negative? ? nil : ms / 1000.0)
       ensure
         futures.each(&:cancel) unless all_settled # on timeout, interrupt or a bad request
@@ -81,6 +80,14 @@ module OneLoop
       native = Native.http_submit(*args, nil)
       Request.raise_refused(*native) if native.is_a?(Array)
       Future.from_native(native, &RESPONSE)
+    end
+
+    # One native call submits the whole batch: the requests reach the executor together.
+    def submit_all(built)
+      natives = Native.http_submit_batch(built)
+      raise OneLoop.error_for(natives) if natives.is_a?(Integer)
+      Request.raise_refused(natives[0], natives[2]) if natives.first.is_a?(Integer)
+      natives.map { |native| Future.from_native(native, &RESPONSE) }
     end
 
     def build_one(req, defaults)
