@@ -14,11 +14,18 @@ module OneLoop
     end
   end
 
+  @forks = 0
+
   class << self
+    # How many forks this process descends from (counted in the child; Futures compare it
+    # instead of calling Process.pid, a system call, each time).
+    attr_reader :forks
+
     private
 
     def after_fork_child
       @http = nil
+      @forks += 1
     end
   end
 end

@@ -20,7 +20,7 @@ module OneLoop
     def initialize(native, convert = nil)
       @native = native
       @convert = convert
-      @pid = Process.pid
+      @forks = OneLoop.forks
     end
     private_class_method :new
 
@@ -78,7 +78,7 @@ module OneLoop
 
     def wait_native(natives, ms)
       if FiberWait.scheduler
-        raise ForkedError.new(code: Native::OL_EFORKED) if @pid != Process.pid && pending?
+        raise ForkedError.new(code: Native::OL_EFORKED) if @forks != OneLoop.forks && pending?
         FiberWait.wait(natives, ms)
       else
         @native.wait(ms)
