@@ -37,31 +37,19 @@ static int64_t monotonic_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static int64_t max_spin_ns(void)
-{
-    static int64_t cached = -1;
-    if (cached < 0) {
-        const char *env = getenv("OL_WAIT_SPIN_US");
-        long us = env && *env ? strtol(env, NULL, 10) : HANDOFF_DEFAULT_SPIN_US;
-        cached = us > 0 ? (int64_t)us * 1000 : 0;
-    }
-    return cached;
-}
-
-static int max_spinning_threads(void)
-{
-    static int cached;
-    if (cached == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        cached = cpus > 2 ? (int)cpus - 1 : 1;
-    }
-    return cached;
-}
+/* Read once, as the extension loads (before any thread can spin). */
+static int64_t max_spin_ns;
+static int max_spinning_threads;
 
 static void reset_after_fork(void) { atomic_store(&spinning_threads, 0); }
 
 __attribute__((constructor)) static void handoff_init(void)
 {
+    const char *env = getenv("OL_WAIT_SPIN_US");
+    long us = env && *env ? strtol(env, NULL, 10) : HANDOFF_DEFAULT_SPIN_US;
+    max_spin_ns = us > 0 ? (int64_t)us * 1000 : 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    max_spinning_threads = cpus > 2 ? (int)cpus - 1 : 1;
     pthread_atfork(NULL, NULL, reset_after_fork); /* a spinner caught by fork is not copied */
 }
 
@@ -70,10 +58,10 @@ int olpy_handoff_spin(olpy_handoff *handoff)
 {
     _Atomic int *settled = (_Atomic int *)&handoff->settled;
     if (atomic_load_explicit(settled, memory_order_acquire)) return 1;
-    int64_t budget = max_spin_ns() >> (spin_failures < 16 ? spin_failures : 16);
-    if (budget < 1000) budget = (++spin_skips % 256 == 0) ? max_spin_ns() : 0; /* probe again */
+    int64_t budget = max_spin_ns >> (spin_failures < 16 ? spin_failures : 16);
+    if (budget < 1000) budget = (++spin_skips % 256 == 0) ? max_spin_ns : 0; /* probe again */
     if (budget == 0) return 0;
-    if (atomic_fetch_add(&spinning_threads, 1) >= max_spinning_threads()) {
+    if (atomic_fetch_add(&spinning_threads, 1) >= max_spinning_threads) {
         atomic_fetch_sub(&spinning_threads, 1);
         return 0;
     }
