@@ -114,3 +114,15 @@ def test_C15_agather_bad_input(server):
         asyncio.run(http.agather([server.url("/json")], timeout=-1))
     with pytest.raises(oneloop.URLError):
         asyncio.run(http.agather(["not a url"]))
+
+
+def test_agather_on_uvloop(server):
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main():
+        return [r.status for r in await http.agather([server.url("/json")] * 20)]
+    loop = uvloop.new_event_loop()
+    try:
+        assert loop.run_until_complete(main()) == [200] * 20
+    finally:
+        loop.close()

@@ -224,3 +224,23 @@ def test_a_custom_policy_keeps_its_own_loop_and_flags_are_raised_at_once():
         app_loop.call_soon_threadsafe(app_loop.stop)
         t.join(10)
         app_loop.close()
+
+
+def test_selector_reports_more_ready_fds_than_one_poll_returns(selector):
+    pairs = [socket.socketpair() for _ in range(300)]  # more than HANDOFF_MAX_EVENTS (256)
+    try:
+        for i, (a, b) in enumerate(pairs):
+            selector.register(a, selectors.EVENT_READ, i)
+            b.send(b"x")
+        seen = set()
+        for _ in range(3):  # level-triggered: what one poll leaves, the next one reports
+            selector.defer(_handoff.new_flag())
+            for key, events in selector.select(0):
+                assert events == selectors.EVENT_READ
+                seen.add(key.data)
+                key.fileobj.recv(1)
+        assert seen == set(range(300))
+    finally:
+        for a, b in pairs:
+            a.close()
+            b.close()
