@@ -79,7 +79,7 @@ HELPERS_DECL = REQ_STRUCT + """
 int olpy_http_submit(ol_loop *loop, const olpy_req *req, int as_iter, size_t iter_capacity,
                      ol_future **out_future, ol_iter **out_iter);
 int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *which, size_t n,
-                           ol_future **out, size_t *submitted);
+                           ol_future **out);
 void olpy_release_all(ol_future **futures, size_t n);
 int olpy_notifier_watch_all(ol_notifier *notifier, ol_future **futures, size_t n, uint64_t tag);
 extern "Python" int olpy_work_call(void *arg, void **value, ol_free_fn *value_free,
@@ -120,11 +120,10 @@ int olpy_http_submit(ol_loop *loop, const olpy_req *req, int as_iter, size_t ite
 }
 
 /* Submit n requests (reqs[which[i]]) with one ol_job_submit_batch: they reach the executor
- * together. All or nothing: *submitted is n or 0. */
+ * together. All or nothing: on failure no future exists. */
 int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *which, size_t n,
-                           ol_future **out, size_t *submitted)
+                           ol_future **out)
 {
-    *submitted = 0;
     ol_job **jobs = calloc(n ? n : 1, sizeof *jobs);
     if (!jobs) return OL_ENOMEM;
     int rc = OL_OK;
@@ -136,7 +135,6 @@ int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *
     }
     rc = ol_job_submit_batch(loop, jobs, n, out);
     free(jobs);
-    if (rc == OL_OK) *submitted = n;
     return rc;
 }
 

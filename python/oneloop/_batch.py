@@ -84,18 +84,16 @@ class Batch:
             lib.olpy_release_all(self.futures, self.n)
 
     def submit(self) -> None:
-        """Submit every request in one C call; on failure cancel those already submitted."""
+        """Submit every request in one C call: all of them, or none (then raise)."""
         reqs = ffi.new("olpy_req[]", len(self.uniques))
         for j, p in enumerate(self.uniques):
             reqs[j] = p.req[0]
-        submitted = ffi.new("size_t *")
         rc = lib.olpy_http_submit_batch(_executor.default_loop(), reqs,
                                         ffi.new("uint32_t[]", self.which), len(self.which),
-                                        self.futures, submitted)
-        self.n = submitted[0]
+                                        self.futures)
         if rc < 0:
-            self.cancel()
             raise error_for(rc)
+        self.n = len(self.which)
 
     def cancel(self) -> None:
         for i in range(self.n):
