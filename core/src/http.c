@@ -168,33 +168,36 @@ static int set_method_and_body(CURL *e, ol_http_job *h)
     return OL_OK;
 }
 
-static int set_tls(CURL *e, ol_http_job *h)
+/* Options that point at this job or change with every request: set for every transfer, so a
+ * handle reused without a reset never keeps an earlier job's. */
+static int set_per_transfer(ol_job *job, ol_http_job *h, CURL *e)
 {
     ol_http_request *r = &h->req;
-    SET(CURLOPT_SSL_VERIFYPEER, r->verify_peer);
-    SET(CURLOPT_SSL_VERIFYHOST, r->verify_host ? 2L : 0L);
-    if (r->ca_file) SET(CURLOPT_CAINFO, r->ca_file);
-    if (r->ca_path) SET(CURLOPT_CAPATH, r->ca_path);
-    if (r->client_cert) SET(CURLOPT_SSLCERT, r->client_cert);
-    if (r->client_key) SET(CURLOPT_SSLKEY, r->client_key);
-    if (r->client_key_password) SET(CURLOPT_KEYPASSWD, r->client_key_password);
+    SET(CURLOPT_PRIVATE, (char *)job);
+    SET(CURLOPT_ERRORBUFFER, h->errbuf);
+    SET(CURLOPT_URL, r->url);
+    SET(CURLOPT_HEADERDATA, job);
+    SET(CURLOPT_WRITEDATA, job);
+    SET(CURLOPT_HTTPHEADER, r->headers); /* NULL: none */
+    SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms); /* 0: curl's default */
+    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);                 /* 0: none */
+    /* Over TLS, wait for ALPN so concurrent requests share one HTTP/2 connection. */
+    bool h2_possible = r->http_version != OL_HTTP_VERSION_1_0 &&
+                       r->http_version != OL_HTTP_VERSION_1_1;
+    SET(CURLOPT_PIPEWAIT, strncmp(r->url, "https:", 6) == 0 && h2_possible ? 1L : 0L);
     return OL_OK;
 }
 
-static int setup_easy(ol_job *job, ol_http_job *h, CURL *e)
+/* Options every transfer shares. A handle keeps them from one transfer to the next unless
+ * some transfer changed more (easy_custom), so most transfers skip both these calls and the
+ * reset that would undo them. */
+static int set_shared(ol_http_ctx *ctx, ol_http_job *h, CURL *e)
 {
-    ol_http_request *r = &h->req;
-    const char *protocols = r->protocols ? r->protocols : OL_HTTP_DEFAULT_PROTOCOLS;
-    SET(CURLOPT_PRIVATE, (char *)job);
     SET(CURLOPT_NOSIGNAL, 1L); /* DESIGN.md rule 5 */
-    SET(CURLOPT_ERRORBUFFER, h->errbuf);
-    SET(CURLOPT_PROTOCOLS_STR, protocols);
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
-    SET(CURLOPT_URL, r->url);
+    SET(CURLOPT_PROTOCOLS_STR, OL_HTTP_DEFAULT_PROTOCOLS);
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, OL_HTTP_DEFAULT_PROTOCOLS);
     SET(CURLOPT_HEADERFUNCTION, on_header);
-    SET(CURLOPT_HEADERDATA, job);
     SET(CURLOPT_WRITEFUNCTION, on_write);
-    SET(CURLOPT_WRITEDATA, job);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     /* curl reads at most this much per recv, then polls the socket for more (7.88). With
      * the default 16 KB a 100 KB body took 7 recv and 7 poll calls; with 60 KB, 2 and 3, and
@@ -211,39 +214,84 @@ static int setup_easy(ol_job *job, ol_http_job *h, CURL *e)
      * 8.14). */
     SET(CURLOPT_QUICK_EXIT, 1L);
 #endif
-    int rc = set_method_and_body(e, h);
+    SET(CURLOPT_UNRESTRICTED_AUTH, 0L); /* credentials stay with the first host */
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_USERAGENT, OL_HTTP_DEFAULT_USER_AGENT);
+    ol__http_ctx_setup_easy(ctx, e);
+    return OL_OK;
+}
+
+static int set_tls(CURL *e, ol_http_job *h)
+{
+    ol_http_request *r = &h->req;
+    if (!r->verify_peer) SET(CURLOPT_SSL_VERIFYPEER, 0L);
+    if (!r->verify_host) SET(CURLOPT_SSL_VERIFYHOST, 0L);
+    if (r->ca_file) SET(CURLOPT_CAINFO, r->ca_file);
+    if (r->ca_path) SET(CURLOPT_CAPATH, r->ca_path);
+    if (r->client_cert) SET(CURLOPT_SSLCERT, r->client_cert);
+    if (r->client_key) SET(CURLOPT_SSLKEY, r->client_key);
+    if (r->client_key_password) SET(CURLOPT_KEYPASSWD, r->client_key_password);
+    return OL_OK;
+}
+
+/* Whether the request needs options beyond the shared and per-transfer ones (set below by
+ * set_custom); the handle is then reset after the transfer. */
+static bool needs_custom(const ol_http_request *r)
+{
+    return r->body_set || (r->method && strcmp(r->method, "GET") != 0) || r->protocols ||
+           r->low_speed_limit || r->low_speed_time_s || r->max_redirects > 0 ||
+           !r->verify_peer || !r->verify_host || r->ca_file || r->ca_path || r->client_cert ||
+           r->client_key || r->client_key_password ||
+           curl_http_version(r->http_version) != CURL_HTTP_VERSION_NONE || r->decompress ||
+           r->proxy || r->max_response_bytes > 0 || r->user_agent || r->basic_auth;
+}
+
+static int set_custom(CURL *e, ol_http_job *h)
+{
+    ol_http_request *r = &h->req;
+    int rc = set_method_and_body(e, h); /* first: it may add a header */
     if (rc != OL_OK) return rc;
-    if (r->headers) SET(CURLOPT_HTTPHEADER, r->headers);
-    if (r->connect_timeout_ms) SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
-    if (r->timeout_ms) SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
+    if (r->protocols) {
+        SET(CURLOPT_PROTOCOLS_STR, r->protocols);
+        SET(CURLOPT_REDIR_PROTOCOLS_STR, r->protocols);
+    }
     if (r->low_speed_limit) SET(CURLOPT_LOW_SPEED_LIMIT, r->low_speed_limit);
     if (r->low_speed_time_s) SET(CURLOPT_LOW_SPEED_TIME, r->low_speed_time_s);
     if (r->max_redirects > 0) {
         SET(CURLOPT_FOLLOWLOCATION, 1L);
         SET(CURLOPT_MAXREDIRS, r->max_redirects);
     }
-    SET(CURLOPT_UNRESTRICTED_AUTH, 0L); /* credentials stay with the first host */
     if ((rc = set_tls(e, h)) != OL_OK) return rc;
     long version = curl_http_version(r->http_version);
     if (version != CURL_HTTP_VERSION_NONE) SET(CURLOPT_HTTP_VERSION, version);
-    /* Over TLS, wait for ALPN so concurrent requests share one HTTP/2 connection. */
-    if (strncmp(r->url, "https:", 6) == 0 && r->http_version != OL_HTTP_VERSION_1_0 &&
-        r->http_version != OL_HTTP_VERSION_1_1)
-        SET(CURLOPT_PIPEWAIT, 1L);
     if (r->decompress) SET(CURLOPT_ACCEPT_ENCODING, "");
     if (r->proxy) SET(CURLOPT_PROXY, r->proxy);
     if (r->max_response_bytes > 0)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_response_bytes);
-    SET(CURLOPT_USERAGENT, r->user_agent ? r->user_agent : OL_HTTP_DEFAULT_USER_AGENT);
+    if (r->user_agent) SET(CURLOPT_USERAGENT, r->user_agent);
     if (r->basic_auth) {
         SET(CURLOPT_USERPWD, r->basic_auth);
         SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
     }
     return OL_OK;
 }
+
+/* Everything the transfer needs on e: the shared options unless e still has them, the custom
+ * ones if any, then the per-transfer ones (after the custom: a body may add a header). */
+static int setup_easy(ol_job *job, ol_http_job *h, ol_http_ctx *ctx, CURL *e, bool configured)
+{
+    h->easy_custom = needs_custom(&h->req);
+    int rc = configured ? OL_OK : set_shared(ctx, h, e);
+    if (rc == OL_OK && h->easy_custom) rc = set_custom(e, h);
+    if (rc == OL_OK) rc = set_per_transfer(job, h, e);
+    return rc;
+}
 #undef SET
 
-static void release_easy(ol_job *job, ol_http_job *h)
+/* clean: the transfer completed, so its handle may keep the shared options (unless it had
+ * custom ones or streamed: a stream may end paused). */
+static void release_easy(ol_job *job, ol_http_job *h, bool clean)
 {
     if (!h->easy) return;
     long connects = 0; /* counted here so cancelled transfers' connections count too */
@@ -252,7 +300,12 @@ static void release_easy(ol_job *job, ol_http_job *h)
         atomic_fetch_add_explicit(&job->loop->n_http_connections, (uint64_t)connects,
                                   memory_order_relaxed);
     ol__http_ctx_remove(job->loop->http, h->easy);
-    ol__http_ctx_easy_put(job->loop->http, h->easy);
+    bool keep = clean && !h->easy_custom && !job->iter;
+    if (keep) { /* these point into this job's memory, about to be freed */
+        curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, NULL);
+        curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, NULL);
+    }
+    ol__http_ctx_easy_put(job->loop->http, h->easy, keep);
     h->easy = NULL;
 }
 
@@ -261,13 +314,13 @@ static void release_easy(ol_job *job, ol_http_job *h)
 /* Put the admitted transfer into the multi. On failure the caller finishes the job. */
 static int begin_transfer(ol_job *job, ol_http_job *h, ol_http_ctx *ctx)
 {
-    CURL *e = ol__http_ctx_easy_get(ctx);
+    bool configured = false;
+    CURL *e = ol__http_ctx_easy_get(ctx, &configured);
     if (!e) return OL_ENOMEM;
-    int rc = setup_easy(job, h, e);
-    ol__http_ctx_setup_easy(ctx, e);
+    int rc = setup_easy(job, h, ctx, e, configured);
     if (rc == OL_OK) rc = ol__http_ctx_add(ctx, e);
     if (rc != OL_OK) {
-        ol__http_ctx_easy_put(ctx, e);
+        ol__http_ctx_easy_put(ctx, e, false);
         return rc;
     }
     h->easy = e;
@@ -398,7 +451,7 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
     curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
     bool connected = ip && *ip;
     fill_response(h, e);
-    release_easy(job, h);
+    release_easy(job, h, result == CURLE_OK);
     leave_host(job, h);
     if (result != CURLE_OK) {
         char msg[CURL_ERROR_SIZE + 64];
@@ -420,7 +473,7 @@ void ol__http_queued_expired(ol_job *job)
 
 static void http_cancel(ol_job *job)
 {
-    release_easy(job, job->data);
+    release_easy(job, job->data, false);
     leave_host(job, job->data);
     ol__task_finish(job, OL_ECANCELED, NULL, NULL, 0, NULL);
 }

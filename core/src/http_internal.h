@@ -86,6 +86,7 @@ typedef struct ol_http_job {
     bool head_pushed;          /* iterator: the HEAD item is queued */
     bool pause_pending;        /* iterator full: refuse (pause) the next chunk */
     bool paused;               /* curl is paused by us */
+    bool easy_custom;          /* easy has options beyond the shared ones: reset it after */
     /* Per-host admission (http_admit.c). */
     ol_http_host *host;        /* counted against this host (NULL: not limited) */
     bool waiting;              /* queued for a slot, not in the multi yet */
@@ -105,10 +106,12 @@ void ol__http_transfer_done(ol_job *job, CURLcode result);
 ol_http_ctx *ol__http_ctx_get(ol_loop *loop);
 int ol__http_ctx_add(ol_http_ctx *ctx, CURL *easy);
 void ol__http_ctx_remove(ol_http_ctx *ctx, CURL *easy);
-/* A fresh or reset easy handle (NULL when out of memory), and its return after a transfer
- * (removed from the multi first). */
-CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx);
-void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy);
+/* An easy handle for a transfer (NULL when out of memory): *configured tells whether it still
+ * holds the options every transfer shares, from its last transfer; else it has curl's
+ * defaults. Its return after a transfer (removed from the multi first): keep_options when
+ * it holds only those shared options and ones every transfer sets again, else it is reset. */
+CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx, bool *configured);
+void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy, bool keep_options);
 /* Route the easy handle's socket open/close through the context (before adding it). */
 void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy);
 

@@ -20,6 +20,13 @@
  * closes them (on_close_socket), so a reused connection is not re-registered with epoll for
  * every request; other descriptors curl reports (its resolver's) get one from the socket
  * callback until CURL_POLL_REMOVE. */
+/* An easy handle between transfers: reset to curl's defaults, or still holding the options
+ * every transfer shares (configured), which then need not be set again. */
+typedef struct ol_idle_easy {
+    CURL *easy;
+    bool configured;
+} ol_idle_easy;
+
 typedef struct http_sock {
     uv_poll_t poll;
     curl_socket_t fd;
@@ -39,7 +46,7 @@ struct ol_http_ctx {
     http_sock **by_fd;  /* fd -> its http_sock */
     size_t by_fd_size;
     ol_http_admission *admission;
-    CURL **idle_easy;     /* reset handles ready for the next job */
+    ol_idle_easy *idle_easy; /* handles ready for the next job */
     size_t n_idle_easy, cap_idle_easy;
     size_t idle_low;      /* fewest idle handles since the last tick: never needed */
     uv_timer_t idle_timer; /* the tick: frees unneeded handles and idle body buffers */
@@ -306,12 +313,14 @@ void ol__http_ctx_remove(ol_http_ctx *ctx, CURL *easy)
     curl_multi_remove_handle(ctx->multi, easy);
 }
 
-CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx)
+CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx, bool *configured)
 {
+    *configured = false;
     if (!ctx->n_idle_easy) return curl_easy_init();
-    CURL *easy = ctx->idle_easy[--ctx->n_idle_easy];
+    ol_idle_easy idle = ctx->idle_easy[--ctx->n_idle_easy];
     if (ctx->n_idle_easy < ctx->idle_low) ctx->idle_low = ctx->n_idle_easy;
-    return easy;
+    *configured = idle.configured;
+    return idle.easy;
 }
 
 static void on_idle_tick(uv_timer_t *timer)
@@ -320,19 +329,20 @@ static void on_idle_tick(uv_timer_t *timer)
     size_t surplus = ctx->idle_low;
     if (ctx->n_idle_easy - surplus < IDLE_EASY_KEEP)
         surplus = ctx->n_idle_easy > IDLE_EASY_KEEP ? ctx->n_idle_easy - IDLE_EASY_KEEP : 0;
-    while (surplus--) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy]);
+    while (surplus--) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy].easy);
     ctx->idle_low = ctx->n_idle_easy;
     ol__body_pool_decay(-1);
     if (ctx->n_idle_easy > IDLE_EASY_KEEP || ol__body_pool_idle_bytes() > 0)
         uv_timer_start(&ctx->idle_timer, on_idle_tick, IDLE_TICK_MS, 0);
 }
 
-void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy)
+void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy, bool keep_options)
 {
     if (!easy) return;
     if (ctx->n_idle_easy == ctx->cap_idle_easy) {
         size_t cap = ctx->cap_idle_easy ? ctx->cap_idle_easy * 2 : 64;
-        CURL **grown = cap <= IDLE_EASY_MAX ? realloc(ctx->idle_easy, cap * sizeof *grown) : NULL;
+        ol_idle_easy *grown = cap <= IDLE_EASY_MAX ? realloc(ctx->idle_easy, cap * sizeof *grown)
+                                                   : NULL;
         if (!grown) {
             curl_easy_cleanup(easy);
             return;
@@ -340,8 +350,10 @@ void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy)
         ctx->idle_easy = grown;
         ctx->cap_idle_easy = cap;
     }
-    curl_easy_reset(easy); /* every option back to its default; connections stay in the multi */
-    ctx->idle_easy[ctx->n_idle_easy++] = easy;
+    /* Connections stay in the multi either way. A kept handle still points at the finished
+     * job: the next transfer sets those pointers again before it is added. */
+    if (!keep_options) curl_easy_reset(easy); /* every option back to its default */
+    ctx->idle_easy[ctx->n_idle_easy++] = (ol_idle_easy){ easy, keep_options };
     if (!uv_is_active((uv_handle_t *)&ctx->idle_timer)) {
         ctx->idle_low = ctx->n_idle_easy;
         uv_timer_start(&ctx->idle_timer, on_idle_tick, IDLE_TICK_MS, 0);
@@ -359,7 +371,7 @@ int ol__http_loop_close(ol_loop *loop)
     ol_http_ctx *ctx = loop->http;
     if (!ctx) return OL_OK;
     loop->http = NULL;
-    while (ctx->n_idle_easy) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy]);
+    while (ctx->n_idle_easy) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy].easy);
     free(ctx->idle_easy);
     ctx->idle_easy = NULL;
     /* Closing cached connections may call on_curl_socket(REMOVE): ctx is still valid. */
