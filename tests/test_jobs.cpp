@@ -184,6 +184,13 @@ TEST_CASE("a batch submit is all or nothing and always consumes its jobs", "[job
         CHECK(ol_job_submit_batch(t.loop, jobs, 3, fs) == OL_EINVAL);
         CHECK(destroys == 2);
     }
+    SECTION("a job listed twice") {
+        TestLoop t;
+        ol_job *twice = counted();
+        ol_job *jobs[3] = {counted(), twice, twice};
+        CHECK(ol_job_submit_batch(t.loop, jobs, 3, fs) == OL_EINVAL);
+        CHECK(destroys == 2); /* each job once */
+    }
     SECTION("no loop or no output array") {
         ol_job *jobs[2] = {counted(), counted()};
         CHECK(ol_job_submit_batch(nullptr, jobs, 2, fs) == OL_EINVAL);

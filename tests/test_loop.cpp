@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -139,6 +140,18 @@ TEST_CASE("the loop thread blocks every signal", "[loop]") {
     sigset_t mine;
     pthread_sigmask(SIG_BLOCK, nullptr, &mine);
     CHECK_FALSE(sigismember(&mine, SIGINT));
+    ol_future_release(f);
+}
+
+TEST_CASE("the loop thread is named oneloop", "[loop]") {
+    TestLoop t;
+    char name[16] = {0};
+    ol_future *f = submit_lambda(t.loop, [&](ol_task *) {
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        return OL_OK;
+    });
+    REQUIRE(ol_future_wait(f, 5000) == OL_OK);
+    CHECK(std::string(name) == "oneloop");
     ol_future_release(f);
 }
 

@@ -101,6 +101,14 @@ int ol_job_submit(ol_loop *loop, ol_job *job, ol_future **out)
     return submit(loop, job, 0, false, out, NULL);
 }
 
+/* Whether jobs[i] also appears earlier in jobs (a refused batch frees each job once). */
+static bool listed_before(ol_job *const *jobs, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (jobs[j] == jobs[i]) return true;
+    return false;
+}
+
 int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future **out)
 {
     bool valid = loop && out && (jobs || n == 0);
@@ -108,8 +116,14 @@ int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future 
     if (out)
         for (size_t i = 0; i < n; i++) out[i] = NULL;
     int rc = valid ? OL_OK : OL_EINVAL;
+    bool repeated = false;
     for (size_t i = 0; rc == OL_OK && i < n; i++) {
         ol_job *job = jobs[i];
+        if (job->future) { /* listed before: it would be queued twice */
+            rc = OL_EINVAL;
+            repeated = true;
+            break;
+        }
         job->loop = loop;
         job->future = ol__future_new(loop);
         if (!job->future) rc = OL_ENOMEM;
@@ -133,7 +147,7 @@ int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future 
         }
     }
     for (size_t i = 0; jobs && i < n; i++)
-        if (jobs[i]) ol__job_destroy(jobs[i]);
+        if (jobs[i] && !(repeated && listed_before(jobs, i))) ol__job_destroy(jobs[i]);
     return rc;
 }
 

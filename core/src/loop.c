@@ -213,6 +213,8 @@ static void loop_thread_main(void *arg)
 {
     ol_loop *loop = arg;
     ol__current_loop = loop;
+    /* Shown by top -H, ps -L, gdb and py-spy, so the executor is easy to tell apart. */
+    pthread_setname_np(pthread_self(), "oneloop");
     uv_run(&loop->uv, UV_RUN_DEFAULT);
     ol__current_loop = NULL;
 }

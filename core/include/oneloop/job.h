@@ -46,7 +46,8 @@ OL_EXTERN int ol_job_submit(ol_loop *loop, ol_job *job, ol_future **out);
 /* Submit n jobs at once, with one queue lock and at most one wake-up of the loop thread, so
  * that they start together (one burst of requests for the server, one loop iteration for the
  * executor). out[i] gets jobs[i]'s future. All or nothing: on failure (OL_EINVAL for a NULL
- * job, OL_ENOMEM, OL_ECLOSED) every out[i] is NULL. Every job is consumed either way. */
+ * job or one listed twice, OL_ENOMEM, OL_ECLOSED) every out[i] is NULL. Every job is consumed
+ * either way (once, even if listed twice). */
 OL_EXTERN int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future **out);
 
 /* Submit a producing job (HTTP streaming, custom producers) as an iterator with a channel of
