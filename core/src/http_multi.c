@@ -16,10 +16,6 @@
 #define IDLE_EASY_KEEP 16
 #define IDLE_TICK_MS 5000
 
-/* One uv_poll per socket. Sockets curl opens through on_open_socket keep theirs until curl
- * closes them (on_close_socket), so a reused connection is not re-registered with epoll for
- * every request; other descriptors curl reports (its resolver's) get one from the socket
- * callback until CURL_POLL_REMOVE. */
 /* An easy handle between transfers: reset to curl's defaults, or still holding the options
  * every transfer shares (configured), which then need not be set again. */
 typedef struct ol_idle_easy {
@@ -27,6 +23,10 @@ typedef struct ol_idle_easy {
     bool configured;
 } ol_idle_easy;
 
+/* One uv_poll per socket. Sockets curl opens through on_open_socket keep theirs until curl
+ * closes them (on_close_socket), so a reused connection is not re-registered with epoll for
+ * every request; other descriptors curl reports (its resolver's) get one from the socket
+ * callback until CURL_POLL_REMOVE. */
 typedef struct http_sock {
     uv_poll_t poll;
     curl_socket_t fd;
