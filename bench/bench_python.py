@@ -2,8 +2,10 @@
 
 For 100 and 1,000 calls with 300 B and 100 KB bodies, each approach makes the batch from sync
 code; printed: wall time per batch and CPU per call (whole process, all threads, user+system;
-the server runs in another process). Then the ratios the issue sets targets for, and the
-round trip of a trivial coroutine job. Numbers are printed, never asserted: these machines are
+the server runs in another process). Then the ratios the issue sets targets for, the
+round trip of a trivial coroutine job, and one blocking GET at a time (a sync view's usual
+call, where oneloop pays two thread hand-offs that an easy handle in the caller's thread does
+not). Numbers are printed, never asserted: these machines are
 shared and noisy, so read ratios measured in the same run.
 
     ONELOOP_BUILD_DIR=... python bench/bench_python.py [--quick]
@@ -155,6 +157,41 @@ def busy_thread_round_trips(base: str, n: int) -> list:
     return rows
 
 
+def one_at_a_time(base: str, calls: int, rounds: int) -> list:
+    """The sync view's usual pattern: one blocking GET, then the next. Each contender keeps its
+    connection (and pycurl its easy handle); rows of [name, CPU us/call, wall us/call]."""
+    import io
+
+    import oneloop
+    import pycurl
+    import requests
+    url = base + "/json"
+    session = requests.Session()
+    easy = pycurl.Curl()
+    easy.setopt(pycurl.NOSIGNAL, 1)
+
+    def pycurl_get() -> int:
+        out = io.BytesIO()
+        easy.setopt(pycurl.URL, url)
+        easy.setopt(pycurl.WRITEDATA, out)
+        easy.perform()
+        return len(out.getvalue())
+    # No aiohttp row: once its loop thread had served requests, the pycurl row here dropped
+    # from ~200 to ~55 us per call on this VM, for reasons not pinned down (a busy loop on the
+    # other vCPU has the same effect), which would compare conditions, not clients.
+    one = {"oneloop http.get (native)": lambda: len(oneloop.http.get(url).body),
+           "requests Session.get": lambda: len(session.get(url).content),
+           "pycurl easy perform (no executor)": pycurl_get}
+    try:
+        res = measure_interleaved({name: (lambda f=f: [f() for _ in range(calls)])
+                                   for name, f in one.items()}, rounds)
+    finally:
+        easy.close()
+        session.close()
+    return [[name, f"{t.cpu_s / calls * 1e6:.0f}", f"{t.wall_s / calls * 1e6:.0f}"]
+            for name, t in res.items()]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -228,6 +265,13 @@ def main() -> None:
         if not os.access(os.path.join(args.build_dir, "bench", "bench_http"), os.X_OK):
             print("(C floor column: bench/bench_http not built in ONELOOP_BUILD_DIR, left out)")
         print()
+        print()
+        print("== one blocking call at a time (no batch), median of rounds ==")
+        try:
+            rows = one_at_a_time(server.base, 200 if args.quick else 500, 3 if args.quick else 5)
+            print(table(["call", "CPU us/call", "wall us/call"], rows))
+        except ImportError as exc:
+            print(f"skipped: {exc}")
         print()
         print("== one call while another Python thread is CPU-bound, p50 ==")
         busy = busy_thread_round_trips(server.base, 50 if args.quick else 150)
