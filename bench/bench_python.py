@@ -4,9 +4,9 @@ For 100 and 1,000 calls with 300 B and 100 KB bodies, each approach makes the ba
 code; printed: wall time per batch and CPU per call (whole process, all threads, user+system;
 the server runs in another process). Then the ratios the issue sets targets for, the
 round trip of a trivial coroutine job, and one blocking GET at a time (a sync view's usual
-call, where oneloop pays two thread hand-offs that an easy handle in the caller's thread does
-not). Numbers are printed, never asserted: these machines are
-shared and noisy, so read ratios measured in the same run.
+call, where oneloop pays two thread hand-offs that an easy handle in the caller's thread
+does not). Numbers are printed, never asserted: these machines are shared and noisy, so read
+ratios measured in the same run.
 
     ONELOOP_BUILD_DIR=... python bench/bench_python.py [--quick]
 """
