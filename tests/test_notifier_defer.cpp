@@ -22,10 +22,10 @@ static uint64_t writes_since_last_read(int fd) {
 TEST_CASE("a post on the loop thread makes the fd readable once the callback is done",
           "[notifier][defer]") {
     TestLoop t;
-    REQUIRE(t.loop);
-    ol_notifier *n = nullptr;
-    REQUIRE(ol_notifier_new(&n) == OL_OK);
-    int fd = ol_notifier_fd(n);
+    TestNotifier tn;
+    REQUIRE((t.loop && tn.n));
+    ol_notifier *n = tn.n;
+    int fd = tn.fd();
     bool readable_inside = true;
     ol_future *f = submit_lambda(t.loop, [&](ol_task *) {
         for (uint64_t tag = 1; tag <= 3; tag++) ol_notifier_post(n, tag);
@@ -40,16 +40,15 @@ TEST_CASE("a post on the loop thread makes the fd readable once the callback is 
     REQUIRE(ol_notifier_drain(n, tags, 8) == 3);
     CHECK((tags[0] == 1 && tags[1] == 2 && tags[2] == 3));
     ol_future_release(f);
-    ol_notifier_free(n);
 }
 
 TEST_CASE("a host loop that drains between two posts is woken once, after the iteration",
           "[notifier][defer]") {
     TestLoop t;
-    REQUIRE(t.loop);
-    ol_notifier *n = nullptr;
-    REQUIRE(ol_notifier_new(&n) == OL_OK);
-    int fd = ol_notifier_fd(n);
+    TestNotifier tn;
+    REQUIRE((t.loop && tn.n));
+    ol_notifier *n = tn.n;
+    int fd = tn.fd();
     size_t drained_inside = 0;
     bool readable_after_drain = true;
     ol_future *f = submit_lambda(t.loop, [&](ol_task *) {
@@ -70,34 +69,30 @@ TEST_CASE("a host loop that drains between two posts is woken once, after the it
     uint64_t tags[8];
     CHECK(ol_notifier_drain(n, tags, 8) == 2);
     ol_future_release(f);
-    ol_notifier_free(n);
 }
 
 TEST_CASE("posts from other threads make the fd readable at once", "[notifier][defer]") {
-    ol_notifier *n = nullptr;
-    REQUIRE(ol_notifier_new(&n) == OL_OK);
-    REQUIRE(ol_notifier_post(n, 9) == OL_OK);
-    CHECK(readable_now(ol_notifier_fd(n)));
-    ol_notifier_free(n);
+    TestNotifier tn;
+    REQUIRE(tn.n);
+    REQUIRE(ol_notifier_post(tn.n, 9) == OL_OK);
+    CHECK(readable_now(tn.fd()));
 }
 
 TEST_CASE("a loop run by the host flushes deferred posts before ol_loop_run returns",
           "[notifier][defer]") {
     TestLoop t(OL_LOOP_NO_THREAD);
-    REQUIRE(t.loop);
-    ol_notifier *n = nullptr;
-    REQUIRE(ol_notifier_new(&n) == OL_OK);
+    TestNotifier tn;
+    REQUIRE((t.loop && tn.n));
     ol_future *f = submit_lambda(t.loop, [&](ol_task *) {
-        ol_notifier_post(n, 5);
+        ol_notifier_post(tn.n, 5);
         return OL_OK;
     });
     REQUIRE(f);
     for (int i = 0; i < 100 && ol_future_state_get(f) == OL_FUTURE_PENDING; i++)
         ol_loop_run(t.loop, OL_RUN_NOWAIT);
     REQUIRE(ol_future_state_get(f) == OL_FUTURE_DONE);
-    CHECK(readable_now(ol_notifier_fd(n)));
+    CHECK(readable_now(tn.fd()));
     ol_future_release(f);
-    ol_notifier_free(n);
 }
 
 TEST_CASE("a notifier freed with a write still queued is released by the loop",
@@ -119,17 +114,16 @@ TEST_CASE("a notifier freed with a write still queued is released by the loop",
 TEST_CASE("futures cancelled by shutdown still reach the notifier", "[notifier][defer]") {
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
-    ol_notifier *n = nullptr;
-    REQUIRE(ol_notifier_new(&n) == OL_OK);
+    TestNotifier tn;
+    REQUIRE(tn.n);
     ol_future *f = submit_timer(loop, 60000);
     REQUIRE(f);
-    REQUIRE(ol_notifier_watch(n, f, 77) == OL_OK);
+    REQUIRE(ol_notifier_watch(tn.n, f, 77) == OL_OK);
     REQUIRE(ol_loop_shutdown(loop, 0) == OL_ETIMEDOUT); // cancels the timer while closing
-    REQUIRE(ol_notifier_wait(n, 5000) == OL_OK);
+    REQUIRE(ol_notifier_wait(tn.n, 5000) == OL_OK);
     uint64_t tag = 0;
-    CHECK(ol_notifier_drain(n, &tag, 1) == 1);
+    CHECK(ol_notifier_drain(tn.n, &tag, 1) == 1);
     CHECK(tag == 77);
     CHECK(ol_future_state_get(f) == OL_FUTURE_CANCELLED);
     ol_future_release(f);
-    ol_notifier_free(n);
 }

@@ -35,6 +35,18 @@ struct TestLoop {
     TestLoop &operator=(const TestLoop &) = delete;
 };
 
+// A notifier for one test, freed at scope exit (n is NULL if it could not be made).
+struct TestNotifier {
+    ol_notifier *n = nullptr;
+    TestNotifier() {
+        if (ol_notifier_new(&n) != OL_OK) n = nullptr;
+    }
+    ~TestNotifier() { ol_notifier_free(n); }
+    int fd() const { return ol_notifier_fd(n); }
+    TestNotifier(const TestNotifier &) = delete;
+    TestNotifier &operator=(const TestNotifier &) = delete;
+};
+
 inline ol_future *submit_timer(ol_loop *loop, uint64_t ms) {
     ol_job *job = nullptr;
     ol_future *f = nullptr;
