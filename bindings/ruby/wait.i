@@ -1,14 +1,17 @@
 /* Waiting on futures without the GVL.
  *
- * The wait runs in rb_thread_call_without_gvl2, so other Ruby threads run meanwhile. Two ways
- * end it early (CONFORMANCE C24):
- * - Thread#raise, Thread#kill and Timeout.timeout call the unblocking function at once. It
- *   cancels the futures waited for: ol_future_cancel settles a pending future OL_ECANCELED
- *   immediately (which ends the wait) and stops its job on the loop thread.
- * - A signal (Ctrl-C) never calls an unblocking function that is not async-signal-safe, and
- *   ol_future_cancel is not; so the wait runs in slices of OL_RB_WAIT_SLICE_MS and checks
- *   Ruby's interrupts between them. When that raises (Interrupt from a trap), the futures are
- *   cancelled and the exception goes on; a trap handler that does not raise costs nothing.
+ * The wait runs in rb_thread_call_without_gvl2, so other Ruby threads run meanwhile. It runs in
+ * slices of OL_RB_WAIT_SLICE_MS and handles Ruby's pending interrupts between them (a signal
+ * to a lone main thread is only seen that way: Ruby calls no unblocking function for it). Many
+ * interrupts must not end the operation: Thread#wakeup, and any signal with a trap handler
+ * (logrotate's USR1/HUP to a Unicorn or Resque worker). So nothing is decided in the
+ * unblocking function (it does nothing; CONFORMANCE C24):
+ * - after each slice the wait runs the pending interrupts (trap handlers included);
+ * - only when that raises (Interrupt from Ctrl-C, Thread#raise, Thread#kill, Timeout, a trap
+ *   handler's own exception) are the futures cancelled and the exception re-raised;
+ * - otherwise the wait goes on, to the same deadline.
+ * An interrupt is thus handled within OL_RB_WAIT_SLICE_MS. (Ending the C wait at once would
+ * need a wakeable ol_wait_*; a notifier per wait would hold an fd per pending future.)
  *
  * The pointer array lives in a Ruby-owned buffer (ALLOCV) and the futures are kept alive by a
  * private copy of the array, so nothing leaks whichever way the wait ends. */
@@ -16,17 +19,17 @@
 %{
 #include <time.h>
 
-#define OL_RB_WAIT_SLICE_MS 100
+#define OL_RB_WAIT_SLICE_MS 50
 #define OL_RB_NOT_RUN 1 /* rc before the GVL-free part ran (an interrupt was pending) */
 
 typedef struct oneloop_wait {
     ol_future **fs;
     size_t n;
-    int64_t slice_ms;
-    int any;        /* wait for one instead of all */
-    size_t index;   /* wait-any: the lowest settled index */
+    int64_t deadline_ms; /* monotonic ms; INT64_MAX: none */
+    int any;             /* wait for one instead of all */
+    size_t index;        /* wait-any: the lowest settled index */
     int rc;
-    int jump;       /* a Ruby exception to re-raise (rb_protect state), 0 if none */
+    int jump;            /* a Ruby exception to re-raise (rb_protect state), 0 if none */
 } oneloop_wait;
 
 static int64_t oneloop_now_ms(void)
@@ -36,17 +39,39 @@ static int64_t oneloop_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* now + timeout_ms, saturated: a negative or huge timeout means no deadline. */
+static int64_t oneloop_deadline_ms(int64_t timeout_ms)
+{
+    int64_t now = oneloop_now_ms();
+    if (timeout_ms < 0 || timeout_ms > INT64_MAX - now) return INT64_MAX;
+    return now + timeout_ms;
+}
+
+/* One slice of the C wait (or what is left of the deadline). */
 static void *oneloop_wait_nogvl(void *p)
 {
     oneloop_wait *w = p;
-    if (w->any) w->rc = ol_wait_any(w->fs, w->n, w->slice_ms, &w->index);
-    else w->rc = ol_wait_all(w->fs, w->n, w->slice_ms);
+    int64_t left = w->deadline_ms == INT64_MAX ? OL_RB_WAIT_SLICE_MS
+                                               : w->deadline_ms - oneloop_now_ms();
+    if (left <= 0) {
+        w->rc = OL_ETIMEDOUT;
+        return NULL;
+    }
+    int64_t slice = left < OL_RB_WAIT_SLICE_MS ? left : OL_RB_WAIT_SLICE_MS;
+    if (w->any) w->rc = ol_wait_any(w->fs, w->n, slice, &w->index);
+    else w->rc = ol_wait_all(w->fs, w->n, slice);
     return NULL;
 }
 
+/* Does nothing: the interrupt is handled after the slice, and most must not cancel anything
+ * (see above). It must not cancel the futures: it also runs for Thread#wakeup and traps. */
 static void oneloop_wait_ubf(void *p)
 {
-    oneloop_wait *w = p;
+    (void)p;
+}
+
+static void oneloop_wait_cancel(oneloop_wait *w)
+{
     for (size_t i = 0; i < w->n; i++) ol_future_cancel(w->fs[i]);
 }
 
@@ -77,20 +102,23 @@ static int oneloop_wait_run(oneloop_wait *w, int64_t timeout_ms)
 {
     if (oneloop_wait_ready(w)) return OL_OK;
     if (timeout_ms == 0) return OL_ETIMEDOUT;
-    int64_t deadline = timeout_ms > 0 ? oneloop_now_ms() + timeout_ms : 0;
+    w->deadline_ms = oneloop_deadline_ms(timeout_ms);
     for (;;) {
-        int64_t left = timeout_ms > 0 ? deadline - oneloop_now_ms() : OL_RB_WAIT_SLICE_MS;
-        if (left <= 0) return OL_ETIMEDOUT;
-        w->slice_ms = left < OL_RB_WAIT_SLICE_MS ? left : OL_RB_WAIT_SLICE_MS;
         w->rc = OL_RB_NOT_RUN;
         rb_thread_call_without_gvl2(oneloop_wait_nogvl, w, oneloop_wait_ubf, w);
-        /* Interrupts first: a Thread#raise that cancelled the futures must surface as itself. */
+        /* Run the interrupt (a trap handler, Thread#raise); only an exception ends the wait,
+         * and it surfaces as itself even if the futures settled meanwhile. */
         rb_protect(oneloop_check_ints, Qnil, &w->jump);
         if (w->jump) {
-            oneloop_wait_ubf(w);
+            oneloop_wait_cancel(w);
             return OL_ECANCELED;
         }
-        if (w->rc != OL_RB_NOT_RUN && w->rc != OL_ETIMEDOUT) return w->rc;
+        if (w->rc == OL_RB_NOT_RUN || w->rc == OL_ETIMEDOUT) {
+            if (w->deadline_ms != INT64_MAX && oneloop_now_ms() >= w->deadline_ms)
+                return OL_ETIMEDOUT;
+            continue; /* a slice ended, or a harmless interrupt (a trap, Thread#wakeup) ran */
+        }
+        return w->rc;
     }
 }
 

@@ -3,8 +3,9 @@
 module OneLoop
   # The outcome of one job, settled exactly once: done (a value), failed (a OneLoop::Error) or
   # cancelled. Waits release the GVL; under a Fiber scheduler they yield to other fibers. An
-  # interrupt of the waiting thread (Thread#raise, Thread#kill, Timeout.timeout, Ctrl-C)
-  # cancels the job. Dropping an unawaited Future is fine: GC releases it, the job ends quietly.
+  # exception raised into the waiting thread (Thread#raise, Thread#kill, Timeout.timeout,
+  # Ctrl-C) cancels the job; a trap handler that returns and Thread#wakeup do not. Dropping an
+  # unawaited Future is fine: GC releases it, the job ends quietly.
   class Future
     STATES = { 0 => :pending, 1 => :done, 2 => :failed, 3 => :cancelled }.freeze
 
