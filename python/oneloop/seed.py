@@ -8,12 +8,13 @@ import contextvars
 import functools
 import inspect
 import sys
+import time
 from typing import (Any, AsyncContextManager, AsyncIterator, Awaitable,
-                    Callable, ContextManager, Coroutine, Generator, Iterator, Optional, Tuple,
-                    TypeVar)
+                    Callable, ContextManager, Coroutine, Generator, Iterator, List, Optional,
+                    Tuple, TypeVar)
 
 from . import _runner
-from ._waiting import guard_blocking
+from ._waiting import guard_blocking, timeout_ms
 
 T = TypeVar("T")
 
@@ -53,31 +54,80 @@ def run_async_job(coro: Awaitable[T]) -> "concurrent.futures.Future[T]":
 
 def complete_async_jobs(*aws: Any, timeout: Optional[float] = None) -> Tuple[concurrent.futures.Future, ...]:
     """Run every coroutine (or take every future) given, wait until all are done and return
-    their futures in order. One failure does not hide the others' outcomes."""
+    their futures in order. One failure does not hide the others' outcomes.
+
+    timeout (seconds, None: no limit) is one deadline for the whole call. When it passes, the
+    jobs still running are cancelled (their futures hold CancelledError) and every future is
+    returned all the same; a job that finished in time keeps its outcome. A foreign future
+    that refuses cancel() (a thread-pool job already running) comes back still pending.
+    Ctrl-C cancels them all and re-raises. From the coroutine loop's own thread it raises
+    DeadlockError unless everything given has settled already."""
+    try:
+        timeout_ms(timeout)  # refused before anything is submitted
+        if not all(isinstance(a, concurrent.futures.Future) and a.done() for a in aws):
+            guard_blocking("oneloop.complete_async_jobs()")
+    except BaseException:
+        _close_coroutines(aws)  # never started: no "never awaited" warning
+        raise
+    deadline = None if timeout is None else time.monotonic() + timeout
     futures = [a if isinstance(a, concurrent.futures.Future) else run_async_job(a) for a in aws]
     try:
-        for f in futures:
-            try:
-                f.exception(timeout)
-            except concurrent.futures.CancelledError:
-                pass
+        _wait_until(futures, deadline)
     except KeyboardInterrupt:
         for f in futures:
             f.cancel()
         raise
+    for f in futures:
+        f.cancel()  # the late ones; a settled future keeps its outcome
     return tuple(futures)
 
 
+def _wait_until(futures: List[concurrent.futures.Future], deadline: Optional[float]) -> None:
+    """Wait for each future in turn, all against the same deadline (monotonic seconds)."""
+    for f in futures:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            f.exception(left)
+        except concurrent.futures.CancelledError:
+            pass
+        except TimeoutError:  # concurrent.futures.TimeoutError is this one since 3.11
+            return
+
+
+def _close_coroutines(aws: Tuple[Any, ...]) -> None:
+    for a in aws:
+        if asyncio.iscoroutine(a):
+            a.close()
+
+
 def async_to_sync(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
-    """A blocking twin of an async function or method; keeps its name, docstring, signature."""
+    """A blocking twin of an async function or method; keeps its name, docstring, signature.
+    Like asgiref's, it refuses to run in a thread that runs an asyncio event loop (raises
+    RuntimeError): blocking there would stall that loop; await the function there instead.
+    Plain threads, and other threads than the loop's (run_in_executor), are fine."""
     if not callable(fn):
         raise TypeError(f"async_to_sync() needs a callable, not {type(fn).__name__}")
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
+        _refuse_on_a_loop_thread(fn)
         return run_async_job(fn(*args, **kwargs)).result()
 
     return wrapper
+
+
+def _refuse_on_a_loop_thread(fn: Callable[..., Any]) -> None:
+    name = getattr(fn, "__qualname__", None) or repr(fn)
+    guard_blocking(f"async_to_sync({name})")  # oneloop's own loop: DeadlockError
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return  # no loop runs in this thread: blocking it is fine
+    raise RuntimeError(
+        f"async_to_sync({name}) was called from a thread that runs an asyncio event loop "
+        f"({loop!r}); blocking here would stall that loop until the coroutine ends. "
+        f"Inside a coroutine, 'await {name}(...)' directly instead, or call the sync version "
+        "from another thread (loop.run_in_executor, asyncio.to_thread).")
 
 
 def agen_to_gen(agen: AsyncIterator[T]) -> Generator[T, Any, None]:
