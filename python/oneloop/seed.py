@@ -78,7 +78,8 @@ def complete_async_jobs(*aws: Any, timeout: Optional[float] = None) -> Tuple[con
             f.cancel()
         raise
     for f in futures:
-        f.cancel()  # the late ones; a settled future keeps its outcome
+        if not f.done():
+            f.cancel()  # a late one (one that settled meanwhile keeps its outcome)
     return tuple(futures)
 
 
