@@ -119,3 +119,42 @@ TEST_CASE("C09 shutdown cancels requests still queued for their host", "[http][a
         CHECK(f.status() == OL_ECANCELED);
     }
 }
+
+// A stream's consumer that does not read keeps its connection (curl pauses the transfer): with
+// every slot of the host held that way, a request waiting for one must not wait forever.
+TEST_CASE("a request waiting for a slot held by unread streams fails with OL_EHOSTLIMIT after its connect timeout", "[http][admission]") {
+    FixtureServer fx;
+    HttpLoop L(2);
+    std::vector<ol_iter *> unread;
+    for (int i = 0; i < 2; i++) {
+        ol_job *job = nullptr;
+        REQUIRE(ol_http_job_new(&job, nullptr, fx.url("/chunked/100/100000").c_str()) == OL_OK);
+        ol_iter *it = nullptr;
+        REQUIRE(ol_job_submit_iter(L.loop, job, 1, &it) == OL_OK);
+        ol_item *head = nullptr;
+        REQUIRE(ol_iter_next(it, &head, 20000) == OL_OK); // connected and answering
+        ol_item_free(head);
+        unread.push_back(it);
+    }
+    auto t0 = Clock::now();
+    Fut waiting = http_submit(L.loop, fx.url("/"), nullptr, [](ol_job *job) {
+        REQUIRE(ol_job_set_int(job, OL_HTTP_CONNECT_TIMEOUT_MS, 200) == OL_OK);
+    });
+    REQUIRE(waiting.wait(10000) == OL_OK); // settles, rather than waiting forever
+    CHECK(waiting.status() == OL_EHOSTLIMIT);
+    CHECK(waiting.message().find("per-host") != std::string::npos);
+    CHECK(waiting.message().find("2") != std::string::npos); // names the limit
+    CHECK(elapsed_ms(t0) >= 150);
+    CHECK(std::string(ol_strerror(OL_EHOSTLIMIT)).find("per-host") != std::string::npos);
+    // Its total timeout, when shorter, still wins with OL_ETIMEDOUT.
+    Fut timed = http_run(L.loop, fx.url("/"), nullptr, [](ol_job *job) {
+        REQUIRE(ol_job_set_int(job, OL_HTTP_CONNECT_TIMEOUT_MS, 5000) == OL_OK);
+        REQUIRE(ol_job_set_int(job, OL_HTTP_TIMEOUT_MS, 100) == OL_OK);
+    });
+    CHECK(timed.status() == OL_ETIMEDOUT);
+    for (ol_iter *it : unread) ol_iter_close(it);
+    Fut after = http_run(L.loop, fx.url("/"), nullptr, [](ol_job *job) {
+        REQUIRE(ol_job_set_int(job, OL_HTTP_CONNECT_TIMEOUT_MS, 200) == OL_OK);
+    });
+    CHECK(after.status() == OL_OK); // the slots came back
+}

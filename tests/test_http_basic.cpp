@@ -284,6 +284,33 @@ TEST_CASE("C19 HTTP file:// and gopher:// refused by default", "[http]") {
     CHECK(!file.body().empty());
 }
 
+TEST_CASE("header values with control characters are refused as invalid field values", "[http]") {
+    ol_job *j = nullptr;
+    REQUIRE(ol_http_job_new(&j, nullptr, "http://127.0.0.1/") == OL_OK);
+    for (const char *bad : {"X-A: a\x01" "b", "X-A: a\x7f", "X-A: \x1b[31m", "X-A: a\x0b" "b"}) {
+        INFO(bad);
+        CHECK(ol_job_set_str(j, OL_HTTP_HEADER, bad) == OL_EINVAL);
+    }
+    CHECK(ol_job_set_str(j, OL_HTTP_USER_AGENT, "agent\x01") == OL_EINVAL);
+    CHECK(ol_job_set_str(j, OL_HTTP_HEADER, "X-Tab: a\tb") == OL_OK); // HTAB is allowed
+    CHECK(ol_job_set_str(j, OL_HTTP_HEADER, "X-Utf8: caf\xc3\xa9") == OL_OK); // obs-text too
+    ol_job_free(j);
+}
+
+TEST_CASE("HEAD with a body set is a real HEAD and does not wait for a body", "[http]") {
+    FixtureServer fx;
+    HttpLoop L;
+    Fut f = http_run(L.loop, fx.url("/echo"), "HEAD", [](ol_job *j) {
+        REQUIRE(ol_job_set_bytes(j, OL_HTTP_BODY, "abc", 3) == OL_OK);
+        REQUIRE(ol_job_set_int(j, OL_HTTP_TIMEOUT_MS, 5000) == OL_OK);
+    });
+    REQUIRE(f.status() == OL_OK);
+    CHECK(ol_response_status(f.resp()) == 200);
+    CHECK(header_of(f.resp(), "X-Echo-Method") == "HEAD");
+    CHECK(header_of(f.resp(), "X-Echo-Body-Length") == "0"); // no body went out
+    CHECK(f.body().empty());
+}
+
 TEST_CASE("C15 HTTP invalid arguments are refused before submit", "[http]") {
     ol_job *j = nullptr;
     CHECK(ol_http_job_new(nullptr, nullptr, "http://x/") == OL_EINVAL);

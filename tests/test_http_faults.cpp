@@ -3,7 +3,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include <vector>
 
@@ -22,6 +28,8 @@ TEST_CASE("C16 HTTP server faults map to their documented errors", "[http][fault
         {"/fault/short", OL_EPARTIAL},          // fewer bytes than Content-Length
         {"/fault/garbage", OL_EPROTO},          // not an HTTP status line
         {"/fault/big-headers", OL_ETOOLARGE},   // 200 KB header line
+        {"/fault/bad-status", OL_EPROTO},       // "HTTP/1.1 2OO": not a status code
+        {"/fault/many-headers", OL_ETOOLARGE},  // 400 KB of short header lines
         {"/fault/close", OL_EEMPTY},            // closed without a reply
     };
     for (const Case &c : cases) {
@@ -35,6 +43,56 @@ TEST_CASE("C16 HTTP server faults map to their documented errors", "[http][fault
         CHECK(f.resp() == nullptr);
     }
     CHECK(L.settle_in_flight() == 0);
+}
+
+TEST_CASE("a garbage status line is OL_EPROTO and not a denied protocol", "[http][faults]") {
+    FixtureServer fx;
+    HttpLoop L;
+    Fut f = http_run(L.loop, fx.url("/fault/bad-status"));
+    CHECK(f.status() == OL_EPROTO);
+    CHECK(!f.message().empty());
+}
+
+TEST_CASE("too many response header bytes in short lines is OL_ETOOLARGE", "[http][faults]") {
+    FixtureServer fx;
+    HttpLoop L;
+    Fut f = http_run(L.loop, fx.url("/fault/many-headers"));
+    CHECK(f.status() == OL_ETOOLARGE);
+    CHECK(f.message().find("header") != std::string::npos);
+}
+
+// In a child process whose descriptor limit is used up: the loop and its curl multi exist
+// already (a first request made them), then no socket can be opened.
+static int connect_without_descriptors(const std::string &url) {
+    ol_loop *loop = nullptr;
+    if (ol_loop_new(&loop, nullptr) != OL_OK) return 10;
+    { Fut warm = http_run(loop, url); if (warm.status() != OL_ECONNREFUSED) return 11; }
+    struct rlimit lim;
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = 64;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) return 12;
+    while (dup(0) >= 0) {} // take every descriptor left under the limit
+    if (errno != EMFILE) return 13;
+    Fut f = http_run(loop, url);
+    int code = f.status() != OL_ECONNECT ? 1 : f.message().find("EMFILE") == std::string::npos ? 2 : 0;
+    if (code) fprintf(stderr, "status %d: %s\n", f.status(), f.message().c_str());
+    return code;
+}
+
+TEST_CASE("running out of descriptors names EMFILE in the connect error", "[http][faults]") {
+    int closed_port;
+    {
+        FixtureServer gone;
+        closed_port = gone.port();
+    }
+    std::string url = "http://127.0.0.1:" + std::to_string(closed_port) + "/";
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) _exit(connect_without_descriptors(url));
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0); // 1: not OL_ECONNECT, 2: no EMFILE in the message
 }
 
 TEST_CASE("C16 HTTP oversized headers on a reused connection", "[http][faults]") {

@@ -224,3 +224,7 @@ int ol_response_timing(const ol_response *resp, ol_http_timing *out)
     out->version = version;
     return OL_OK;
 }
+
+size_t ol_response_redirect_count(const ol_response *resp) { (void)resp; return 0; }
+const char *ol_response_redirect_url(const ol_response *resp, size_t i) { (void)resp; (void)i; return NULL; }
+int ol_response_redirect_status(const ol_response *resp, size_t i) { (void)resp; (void)i; return OL_EINVAL; }

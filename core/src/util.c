@@ -35,6 +35,7 @@ const char *ol_strerror(int status)
     case OL_EPARTIAL: return "response body truncated";
     case OL_EREDIRECTS: return "too many redirects";
     case OL_EEMPTY: return "server returned nothing";
+    case OL_EHOSTLIMIT: return "no free connection to the host (per-host connection limit)";
     case OL_ITEROVER: return "iteration over";
     default: return "unknown status";
     }

@@ -74,6 +74,8 @@ typedef enum ol_status {
     OL_EPARTIAL = -40,      /* response body shorter than announced, truncated chunked body */
     OL_EREDIRECTS = -41,    /* too many redirects */
     OL_EEMPTY = -42,        /* server closed the connection without replying */
+    OL_EHOSTLIMIT = -43,    /* waited a whole connect timeout for a connection slot: every
+                             * connection of the per-host limit stayed busy (max_host_connections) */
     OL_ITEROVER = -100      /* iteration is over (not an error) */
 } ol_status;
 

@@ -5,10 +5,29 @@
  * ol_response *, owned by the future. Submitted with ol_job_submit_iter, the iterator yields one
  * OL_ITEM_HEAD item (its object is an ol_response without body) then OL_ITEM_DATA body chunks.
  *
- * Safe defaults: TLS verification on, only http and https, redirects not followed, and when
- * they are followed, credentials are not sent to another host. Every curl call happens on the
- * loop thread; all jobs of a loop share one connection cache (reuse, HTTP/2 multiplexing).
- * A response with any HTTP status (404, 500, ...) settles OK: the status is data.
+ * Safe defaults: TLS verification on, only http and https, redirects not followed. Every curl
+ * call happens on the loop thread; all jobs of a loop share one connection cache (reuse,
+ * HTTP/2 multiplexing). A response with any HTTP status (404, 500, ...) settles OK: the status
+ * is data.
+ *
+ * Redirects (OL_HTTP_FOLLOW_REDIRECTS > 0) are followed by oneloop, one transfer per hop:
+ *  - targets are http and https only, whatever OL_HTTP_PROTOCOLS allows for the job's own URL,
+ *    unless OL_HTTP_REDIRECT_PROTOCOLS says otherwise (else OL_EPROTOCOL_DENIED);
+ *  - on a hop to another origin (scheme, host or port), Authorization, Proxy-Authorization and
+ *    Cookie headers, OL_HTTP_BASIC_AUTH and every header named with OL_HTTP_SENSITIVE_HEADER
+ *    are dropped, for that hop and every later one;
+ *  - 301 and 302 turn a POST into a GET without body, 303 turns every method but HEAD into a
+ *    GET without body; 307 and 308 keep the method and the body;
+ *  - the response is the final hop's (status, headers, body); the hops before it are listed by
+ *    ol_response_redirect_count / _url / _status. More hops than the limit: OL_EREDIRECTS.
+ * A URL's user name and password never appear in a reported URL (effective URL, redirect
+ * history, error messages).
+ *
+ * Per-host limit (ol_loop_options.max_host_connections): a request waits in oneloop for one of
+ * its host's connections. A stream whose consumer does not read keeps its connection. A
+ * request that waited its whole OL_HTTP_CONNECT_TIMEOUT_MS for a slot fails with
+ * OL_EHOSTLIMIT (without a connect timeout it waits; OL_HTTP_TIMEOUT_MS still applies and
+ * gives OL_ETIMEDOUT).
  */
 #ifndef ONELOOP_HTTP_H
 #define ONELOOP_HTTP_H
@@ -24,13 +43,17 @@ typedef struct ol_response ol_response;
 typedef enum ol_http_option {
     OL_HTTP_METHOD = 100,            /* str: "GET" (default), "POST", any token */
     OL_HTTP_URL = 101,               /* str */
-    OL_HTTP_HEADER = 102,            /* str "Name: value", appended; repeat for more */
-    OL_HTTP_BODY = 103,              /* bytes: request body, copied */
+    OL_HTTP_HEADER = 102,            /* str "Name: value", appended; repeat for more. Control
+                                      * characters (except tab) are refused: OL_EINVAL */
+    OL_HTTP_BODY = 103,              /* bytes: request body, copied (a HEAD sends none) */
     OL_HTTP_CONNECT_TIMEOUT_MS = 110,/* int >= 0, 0 = curl's default (300 s) */
     OL_HTTP_TIMEOUT_MS = 111,        /* int >= 0: whole transfer, 0 = none */
     OL_HTTP_LOW_SPEED_LIMIT = 112,   /* int >= 0: bytes/s under which ... */
     OL_HTTP_LOW_SPEED_TIME_S = 113,  /* int >= 0: ... for this many seconds fails the job */
     OL_HTTP_FOLLOW_REDIRECTS = 120,  /* int >= 0: maximum redirects to follow, 0 = off */
+    OL_HTTP_REDIRECT_PROTOCOLS = 121,/* str: schemes a redirect may go to, "http,https" by default */
+    OL_HTTP_SENSITIVE_HEADER = 122,  /* str: a header name dropped on a redirect to another
+                                      * origin, like Authorization; repeat for more */
     OL_HTTP_VERIFY_PEER = 130,       /* int 0/1, default 1 */
     OL_HTTP_VERIFY_HOST = 131,       /* int 0/1, default 1 */
     OL_HTTP_CA_FILE = 132,           /* str: PEM bundle of trusted CAs */
@@ -80,17 +103,23 @@ OL_EXTERN size_t ol_response_body_size(const ol_response *resp);
  * it) while the rest of the response stays readable: the body is then empty. Call it at most
  * once, when nothing else reads the body; any thread. */
 OL_EXTERN int ol_response_discard_body(ol_response *resp);
+/* The URL of the final hop, without user name and password. */
 OL_EXTERN const char *ol_response_effective_url(const ol_response *resp);
+/* Redirect history: the hops before the final one, in order. Their URL (without user name
+ * and password; NULL when i is out of range) and status (OL_EINVAL when out of range). */
+OL_EXTERN size_t ol_response_redirect_count(const ol_response *resp);
+OL_EXTERN const char *ol_response_redirect_url(const ol_response *resp, size_t i);
+OL_EXTERN int ol_response_redirect_status(const ol_response *resp, size_t i);
 
 #define OL_HTTP_TIMING_VERSION 1
 typedef struct ol_http_timing {
     unsigned version;        /* set by the caller: OL_HTTP_TIMING_VERSION */
-    int64_t dns_us;          /* from start until name resolved */
+    int64_t dns_us;          /* from the final hop's start until name resolved */
     int64_t connect_us;      /* ... until TCP connected */
     int64_t tls_us;          /* ... until TLS handshake done (0 without TLS) */
     int64_t first_byte_us;   /* ... until the first response byte */
-    int64_t total_us;        /* ... until the transfer ended */
-    int64_t redirect_us;     /* time spent on redirects */
+    int64_t total_us;        /* ... until the transfer ended (redirect hops included) */
+    int64_t redirect_us;     /* time spent on redirect hops before the final one */
     uint64_t bytes_up;       /* request body bytes sent */
     uint64_t bytes_down;     /* response body bytes received */
     unsigned redirects;      /* redirects followed */
