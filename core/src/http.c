@@ -2,6 +2,7 @@
  * streams it into an iterator with back-pressure) and finishes the task exactly once. */
 #include "http_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,9 @@ static int set_method_and_body(CURL *e, ol_http_job *h)
 {
     ol_http_request *r = &h->req;
     const char *m = r->method ? r->method : "GET";
-    if (r->body_set) {
+    if (strcmp(m, "HEAD") == 0) { /* a real HEAD, without body: a body set is not sent */
+        SET(CURLOPT_NOBODY, 1L);
+    } else if (r->body_set) {
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
         SET(CURLOPT_POSTFIELDS, r->body_len ? r->body : "");
         if (strcmp(m, "POST") != 0) SET(CURLOPT_CUSTOMREQUEST, m);
@@ -157,8 +160,6 @@ static int set_method_and_body(CURL *e, ol_http_job *h)
             r->headers = grown;
             r->has_expect = true;
         }
-    } else if (strcmp(m, "HEAD") == 0) {
-        SET(CURLOPT_NOBODY, 1L);
     } else if (strcmp(m, "POST") == 0) {
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
         SET(CURLOPT_POSTFIELDS, "");
@@ -178,6 +179,7 @@ static int set_per_transfer(ol_job *job, ol_http_job *h, CURL *e)
     SET(CURLOPT_URL, r->url);
     SET(CURLOPT_HEADERDATA, job);
     SET(CURLOPT_WRITEDATA, job);
+    SET(CURLOPT_OPENSOCKETDATA, h); /* the socket opener notes its errno here */
     SET(CURLOPT_HTTPHEADER, r->headers); /* NULL: none */
     SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms); /* 0: curl's default */
     SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);                 /* 0: none */
@@ -427,17 +429,27 @@ static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool c
         snprintf(msg, cap, "iterator closed by the consumer");
         return OL_ECANCELED;
     }
-    /* curl 7.88 reports a header line over its limit (100 KB) as "out of memory": while the
-     * head is incomplete on a live connection, that is the peer's doing. */
-    if (result == CURLE_OUT_OF_MEMORY && connected && !h->resp->head_done) {
-        snprintf(msg, cap, "response headers too large");
+    /* curl 7.88 reports a header line over its limit (100 KB) as "out of memory", and all
+     * header lines over 300 KB as a receive error: while the head is incomplete on a live
+     * connection, that is the peer's doing. */
+    bool head_too_large = result == CURLE_OUT_OF_MEMORY ||
+                          (result == CURLE_RECV_ERROR && strstr(h->errbuf, "Too large"));
+    if (head_too_large && connected && !h->resp->head_done) {
+        snprintf(msg, cap, "response headers too large%s%s", h->errbuf[0] ? ": " : "",
+                 h->errbuf);
         return OL_ETOOLARGE;
+    }
+    if (result == CURLE_COULDNT_CONNECT && (h->socket_errno == EMFILE || h->socket_errno == ENFILE)) {
+        snprintf(msg, cap, "could not open a socket: %s (%s: out of file descriptors)",
+                 strerror(h->socket_errno), h->socket_errno == EMFILE ? "EMFILE" : "ENFILE");
+        return OL_ECONNECT;
     }
     snprintf(msg, cap, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(result));
     if (result == CURLE_WRITE_ERROR) return OL_ENOMEM; /* our callbacks refuse only on OOM */
-    /* A reply that is not HTTP at all is rejected by curl as "HTTP/0.9 not allowed", with the
-     * code it also uses for a denied scheme. */
-    if (result == CURLE_UNSUPPORTED_PROTOCOL && strstr(h->errbuf, "HTTP/0.9")) return OL_EPROTO;
+    /* curl rejects a reply that is not HTTP ("HTTP/0.9 not allowed", "Unsupported response
+     * code") with the code it also uses for a denied scheme; a denied scheme never connects. */
+    if (result == CURLE_UNSUPPORTED_PROTOCOL && (connected || strstr(h->errbuf, "HTTP/0.9")))
+        return OL_EPROTO;
     return ol__http_status_from_curl(result, os_errno);
 }
 

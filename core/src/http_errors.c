@@ -31,6 +31,9 @@ int ol__http_status_from_curl(CURLcode code, long os_errno)
     case CURLE_SSL_CLIENTCERT:
     case CURLE_USE_SSL_FAILED: return OL_ETLS;
     case CURLE_FILESIZE_EXCEEDED: return OL_ETOOLARGE;
+#if LIBCURL_VERSION_NUM >= 0x080600 /* 8.6.0: headers over the limit */
+    case CURLE_TOO_LARGE: return OL_ETOOLARGE;
+#endif
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:

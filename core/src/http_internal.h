@@ -93,6 +93,7 @@ typedef struct ol_http_job {
     struct ol_http_job *wait_prev, *wait_next;
     uint64_t queued_ms;        /* uv_now when it started waiting */
     uint64_t queue_deadline_ms;/* uv_now when its timeout ends while waiting (0: none) */
+    int socket_errno;          /* errno of the last socket() that failed for it (EMFILE) */
     char errbuf[CURL_ERROR_SIZE];
 } ol_http_job;
 
@@ -112,7 +113,8 @@ void ol__http_ctx_remove(ol_http_ctx *ctx, CURL *easy);
  * it holds only those shared options and ones every transfer sets again, else it is reset. */
 CURL *ol__http_ctx_easy_get(ol_http_ctx *ctx, bool *configured);
 void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy, bool keep_options);
-/* Route the easy handle's socket open/close through the context (before adding it). */
+/* Route the easy handle's socket open/close through the context (before adding it). Each
+ * transfer sets CURLOPT_OPENSOCKETDATA to its ol_http_job. */
 void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy);
 
 /* A transfer queued for its host times out at due (uv_now ms): arm the context's timer. */

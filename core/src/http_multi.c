@@ -3,6 +3,7 @@
  * Loop thread only. */
 #include "http_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -183,14 +184,18 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
 static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
                                     struct curl_sockaddr *addr)
 {
-    ol_http_ctx *ctx = clientp;
+    ol_http_job *h = clientp; /* the transfer that needs a connection */
+    ol_http_ctx *ctx = h->job->loop->http;
     (void)purpose;
     int type = addr->socktype;
 #ifdef SOCK_CLOEXEC
     type |= SOCK_CLOEXEC; /* a host that forks and execs must not leak our connections */
 #endif
     curl_socket_t fd = socket(addr->family, type, addr->protocol);
-    if (fd == CURL_SOCKET_BAD) return fd;
+    if (fd == CURL_SOCKET_BAD) {
+        h->socket_errno = errno; /* curl reports only "Couldn't connect": name the cause */
+        return fd;
+    }
     if (!sock_new(ctx, fd, true)) {
         close(fd);
         return CURL_SOCKET_BAD;
@@ -208,7 +213,6 @@ static int on_close_socket(void *clientp, curl_socket_t fd)
 void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy)
 {
     curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, ctx);
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, ctx);
 }

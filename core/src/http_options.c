@@ -61,6 +61,17 @@ static bool has_ctl_break(const char *s)
     return false;
 }
 
+/* Not a valid field value (RFC 9110 5.5): a control character other than tab (CR, LF, NUL
+ * ends the C string anyway, \x01, ESC, DEL, ...). */
+static bool has_ctl(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+    }
+    return false;
+}
+
 static int replace_string(char **slot, const char *value)
 {
     char *copy = ol__strdup(value);
@@ -78,11 +89,11 @@ int ol__http_request_set_method(ol_http_request *req, const char *method)
     return replace_string(&req->method, method);
 }
 
-/* "Name: value": a token name, a colon, no CR/LF anywhere. */
+/* "Name: value": a token name, a colon, no control character but tab anywhere. */
 static int add_header(ol_http_request *req, const char *value)
 {
     const char *colon = strchr(value, ':');
-    if (!colon || colon == value || has_ctl_break(value)) return OL_EINVAL;
+    if (!colon || colon == value || has_ctl(value)) return OL_EINVAL;
     for (const char *p = value; p < colon; p++)
         if (!is_tchar((unsigned char)*p)) return OL_EINVAL;
     struct curl_slist *grown = curl_slist_append(req->headers, value);
@@ -122,7 +133,7 @@ int ol__http_request_set_str(ol_http_request *req, int option, const char *value
         if (has_ctl_break(value)) return OL_EINVAL;
         return replace_string(&req->proxy, value);
     case OL_HTTP_USER_AGENT:
-        if (has_ctl_break(value)) return OL_EINVAL;
+        if (has_ctl(value)) return OL_EINVAL;
         return replace_string(&req->user_agent, value);
     case OL_HTTP_PROTOCOLS:
         if (!valid_protocols(value)) return OL_EINVAL;
