@@ -366,6 +366,17 @@ static void leave_host(ol_job *job, ol_http_job *h)
     begin_queued(ctx, ol__http_leave(ol__http_ctx_admission(ctx), h, hand_over));
 }
 
+/* When a transfer queued for its host at queued (uv_now ms) gives up (0: never): at the end
+ * of its timeout, or of its connect timeout, since waiting for a slot is waiting to connect
+ * (a slot may stay taken for good: a stream nobody reads keeps its connection). */
+static uint64_t queue_deadline(const ol_http_request *r, uint64_t queued)
+{
+    uint64_t due = r->timeout_ms > 0 ? queued + (uint64_t)r->timeout_ms : 0;
+    uint64_t connect_due = queued + (uint64_t)r->connect_timeout_ms;
+    if (r->connect_timeout_ms > 0 && (!due || connect_due < due)) due = connect_due;
+    return due;
+}
+
 static int http_start(ol_job *job)
 {
     ol_http_job *h = job->data;
@@ -374,10 +385,8 @@ static int http_start(ol_job *job)
     if (!ctx || !h->resp) return OL_ENOMEM;
     if (!ol__http_admit(ol__http_ctx_admission(ctx), h, h->req.url)) {
         h->queued_ms = uv_now(&job->loop->uv);
-        if (h->req.timeout_ms > 0) { /* it may run out while it waits */
-            h->queue_deadline_ms = h->queued_ms + (uint64_t)h->req.timeout_ms;
-            ol__http_ctx_queue_deadline(ctx, h->queue_deadline_ms);
-        }
+        h->queue_deadline_ms = queue_deadline(&h->req, h->queued_ms);
+        if (h->queue_deadline_ms) ol__http_ctx_queue_deadline(ctx, h->queue_deadline_ms);
         return OL_OK; /* queued: begin_queued starts it */
     }
     int rc = begin_transfer(job, h, ctx);
@@ -479,8 +488,19 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
 
 void ol__http_queued_expired(ol_job *job)
 {
-    ol__task_finish(job, OL_ETIMEDOUT, NULL, NULL, 0,
-                    "timed out waiting for a connection to the host");
+    ol_http_job *h = job->data;
+    uint64_t waited = uv_now(&job->loop->uv) - h->queued_ms;
+    if (h->req.timeout_ms > 0 && waited >= (uint64_t)h->req.timeout_ms) {
+        ol__task_finish(job, OL_ETIMEDOUT, NULL, NULL, 0,
+                        "timed out waiting for a connection to the host");
+        return;
+    }
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "no connection to the host within the connect timeout (%ld ms): all %u "
+             "connections of the per-host limit (max_host_connections) stayed busy",
+             h->req.connect_timeout_ms, job->loop->opts.max_host_connections);
+    ol__task_finish(job, OL_EHOSTLIMIT, NULL, NULL, 0, msg);
 }
 
 static void http_cancel(ol_job *job)
