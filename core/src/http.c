@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define OL_HTTP_DEFAULT_PROTOCOLS "http,https"
 #define OL_HTTP_DEFAULT_USER_AGENT "oneloop/" OL_VERSION_STRING
@@ -22,18 +23,24 @@ static int push_head(ol_job *job, ol_http_job *h)
     char *url = NULL;
     if (!head->effective_url && h->easy &&
         curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
-        head->effective_url = ol__strdup(url);
+        head->effective_url = ol__redact_credentials(url);
     return ol__iter_push(job->iter, OL_ITEM_HEAD, NULL, 0, head, ol__response_free);
 }
 
-/* A complete head that ends the exchange's heads: not an interim 1xx, not a redirect curl is
- * about to follow. */
-static bool is_final_head(const ol_http_job *h)
+/* The current hop's head is a redirect that the job follows (or fails on, past the limit):
+ * its body is not the response's. */
+static bool is_redirect_hop(const ol_http_job *h)
 {
     int status = h->resp->status;
-    if (status < 200) return false;
-    bool redirect = status >= 300 && status < 400 && ol_response_header(h->resp, "location");
-    return !(redirect && h->req.max_redirects > 0);
+    return h->req.max_redirects > 0 && status >= 300 && status < 400 &&
+           ol_response_header(h->resp, "location");
+}
+
+/* A complete head that ends the exchange's heads: not an interim 1xx, not a redirect to
+ * follow. */
+static bool is_final_head(const ol_http_job *h)
+{
+    return h->resp->status >= 200 && !is_redirect_hop(h);
 }
 
 static size_t on_header(char *line, size_t size, size_t n, void *userdata)
@@ -86,6 +93,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *userdata)
     ol_job *job = userdata;
     ol_http_job *h = job->data;
     size_t len = size * n;
+    if (is_redirect_hop(h)) return len; /* a redirect's own body: dropped */
     if (h->pause_pending) {
         h->pause_pending = false;
         h->paused = true;
@@ -197,7 +205,8 @@ static int set_shared(ol_http_ctx *ctx, ol_http_job *h, CURL *e)
 {
     SET(CURLOPT_NOSIGNAL, 1L); /* DESIGN.md rule 5 */
     SET(CURLOPT_PROTOCOLS_STR, OL_HTTP_DEFAULT_PROTOCOLS);
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, OL_HTTP_DEFAULT_PROTOCOLS);
+    /* curl never follows a redirect itself (CURLOPT_FOLLOWLOCATION stays off): follow_redirect
+     * does, one transfer per hop. */
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_WRITEFUNCTION, on_write);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
@@ -242,7 +251,7 @@ static int set_tls(CURL *e, ol_http_job *h)
 static bool needs_custom(const ol_http_request *r)
 {
     return r->body_set || (r->method && strcmp(r->method, "GET") != 0) || r->protocols ||
-           r->low_speed_limit || r->low_speed_time_s || r->max_redirects > 0 ||
+           r->redirect_protocols || r->low_speed_limit || r->low_speed_time_s ||
            !r->verify_peer || !r->verify_host || r->ca_file || r->ca_path || r->client_cert ||
            r->client_key || r->client_key_password ||
            curl_http_version(r->http_version) != CURL_HTTP_VERSION_NONE || r->decompress ||
@@ -254,16 +263,11 @@ static int set_custom(CURL *e, ol_http_job *h)
     ol_http_request *r = &h->req;
     int rc = set_method_and_body(e, h); /* first: it may add a header */
     if (rc != OL_OK) return rc;
-    if (r->protocols) {
-        SET(CURLOPT_PROTOCOLS_STR, r->protocols);
-        SET(CURLOPT_REDIR_PROTOCOLS_STR, r->protocols);
-    }
+    /* A redirect hop's URL passed the redirect list (follow_redirect); curl checks it too. */
+    const char *protocols = h->hops ? r->redirect_protocols : r->protocols;
+    if (protocols) SET(CURLOPT_PROTOCOLS_STR, protocols);
     if (r->low_speed_limit) SET(CURLOPT_LOW_SPEED_LIMIT, r->low_speed_limit);
     if (r->low_speed_time_s) SET(CURLOPT_LOW_SPEED_TIME, r->low_speed_time_s);
-    if (r->max_redirects > 0) {
-        SET(CURLOPT_FOLLOWLOCATION, 1L);
-        SET(CURLOPT_MAXREDIRS, r->max_redirects);
-    }
     if ((rc = set_tls(e, h)) != OL_OK) return rc;
     long version = curl_http_version(r->http_version);
     if (version != CURL_HTTP_VERSION_NONE) SET(CURLOPT_HTTP_VERSION, version);
@@ -326,6 +330,7 @@ static int begin_transfer(ol_job *job, ol_http_job *h, ol_http_ctx *ctx)
         return rc;
     }
     h->easy = e;
+    h->hop_started_ms = uv_now(&job->loop->uv);
     return OL_OK;
 }
 
@@ -377,41 +382,46 @@ static uint64_t queue_deadline(const ol_http_request *r, uint64_t queued)
     return due;
 }
 
+/* Begin the transfer of h->req.url now, or queue it behind its host's others (begin_queued
+ * starts it). On failure it has left its host; the caller finishes the job. */
+static int admit_and_begin(ol_job *job, ol_http_job *h, ol_http_ctx *ctx)
+{
+    if (!ol__http_admit(ol__http_ctx_admission(ctx), h, h->req.url)) {
+        h->queued_ms = uv_now(&job->loop->uv);
+        h->queue_deadline_ms = queue_deadline(&h->req, h->queued_ms);
+        if (h->queue_deadline_ms) ol__http_ctx_queue_deadline(ctx, h->queue_deadline_ms);
+        return OL_OK;
+    }
+    int rc = begin_transfer(job, h, ctx);
+    if (rc != OL_OK) leave_host(job, h);
+    return rc;
+}
+
 static int http_start(ol_job *job)
 {
     ol_http_job *h = job->data;
     ol_http_ctx *ctx = ol__http_ctx_get(job->loop);
     h->resp = ol__response_new();
     if (!ctx || !h->resp) return OL_ENOMEM;
-    if (!ol__http_admit(ol__http_ctx_admission(ctx), h, h->req.url)) {
-        h->queued_ms = uv_now(&job->loop->uv);
-        h->queue_deadline_ms = queue_deadline(&h->req, h->queued_ms);
-        if (h->queue_deadline_ms) ol__http_ctx_queue_deadline(ctx, h->queue_deadline_ms);
-        return OL_OK; /* queued: begin_queued starts it */
-    }
-    int rc = begin_transfer(job, h, ctx);
-    if (rc != OL_OK) {
-        leave_host(job, h);
-        ol__task_finish(job, rc, NULL, NULL, 0, h->errbuf[0] ? h->errbuf : NULL);
-    }
+    int rc = admit_and_begin(job, h, ctx);
+    if (rc != OL_OK) ol__task_finish(job, rc, NULL, NULL, 0, h->errbuf[0] ? h->errbuf : NULL);
     return rc;
 }
 
 static void fill_response(ol_http_job *h, CURL *e)
 {
     ol_response *resp = h->resp;
-    long code = 0, version = 0, redirects = 0;
+    long code = 0, version = 0;
     char *url = NULL;
     curl_off_t v = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
     if (code) resp->status = (int)code;
     if (ol_version_of_curl(version)) resp->http_version = ol_version_of_curl(version);
     if (url) {
         free(resp->effective_url);
-        resp->effective_url = ol__strdup(url);
+        resp->effective_url = ol__redact_credentials(url);
     }
     ol_http_timing *t = &resp->timing;
     t->version = OL_HTTP_TIMING_VERSION;
@@ -419,11 +429,11 @@ static void fill_response(ol_http_job *h, CURL *e)
     curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &v), t->connect_us = v;
     curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &v), t->tls_us = v;
     curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &v), t->first_byte_us = v;
-    curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &v), t->total_us = v;
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_TIME_T, &v), t->redirect_us = v;
+    curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &v), t->total_us = v + h->redirect_us;
+    t->redirect_us = h->redirect_us;
     curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &v), t->bytes_up = (uint64_t)v;
     curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &v), t->bytes_down = (uint64_t)v;
-    t->redirects = (unsigned)redirects;
+    t->redirects = (unsigned)h->hops;
 }
 
 static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool connected,
@@ -453,13 +463,205 @@ static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool c
                  strerror(h->socket_errno), h->socket_errno == EMFILE ? "EMFILE" : "ENFILE");
         return OL_ECONNECT;
     }
-    snprintf(msg, cap, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(result));
+    char *redacted = h->errbuf[0] ? ol__redact_credentials(h->errbuf) : NULL;
+    snprintf(msg, cap, "%s", redacted ? redacted : curl_easy_strerror(result));
+    free(redacted);
     if (result == CURLE_WRITE_ERROR) return OL_ENOMEM; /* our callbacks refuse only on OOM */
     /* curl rejects a reply that is not HTTP ("HTTP/0.9 not allowed", "Unsupported response
      * code") with the code it also uses for a denied scheme; a denied scheme never connects. */
     if (result == CURLE_UNSUPPORTED_PROTOCOL && (connected || strstr(h->errbuf, "HTTP/0.9")))
         return OL_EPROTO;
     return ol__http_status_from_curl(result, os_errno);
+}
+
+/* ---- redirects: one transfer per hop, the job's request rewritten between hops */
+
+/* scheme, host and port (the scheme's default when absent) of a URL; false when unparsable. */
+static bool url_origin(const char *url, char **scheme, char **host, char **port)
+{
+    *scheme = *host = *port = NULL;
+    CURLU *u = curl_url();
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK;
+    if (ok) { /* a file: URL has neither: both stay NULL */
+        curl_url_get(u, CURLUPART_HOST, host, 0);
+        curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT);
+    }
+    curl_url_cleanup(u);
+    return ok;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcasecmp(a, b) == 0);
+}
+
+static bool same_origin(const char *a, const char *b)
+{
+    char *sa, *ha, *pa, *sb, *hb, *pb;
+    bool ok_a = url_origin(a, &sa, &ha, &pa), ok_b = url_origin(b, &sb, &hb, &pb);
+    bool same = ok_a && ok_b && same_text(sa, sb) && same_text(ha, hb) && same_text(pa, pb);
+    curl_free(sa), curl_free(ha), curl_free(pa), curl_free(sb), curl_free(hb), curl_free(pb);
+    return same;
+}
+
+/* Whether url's scheme is in the comma-separated list. */
+static bool scheme_allowed(const char *url, const char *list)
+{
+    char *scheme, *host, *port;
+    bool ok = url_origin(url, &scheme, &host, &port);
+    size_t len = ok ? strlen(scheme) : 0;
+    bool found = false;
+    for (const char *p = list; ok && !found && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+        found = strcspn(p, ",") == len && strncasecmp(p, scheme, len) == 0;
+    curl_free(scheme), curl_free(host), curl_free(port);
+    return found;
+}
+
+typedef bool (*header_test)(const char *name, size_t len, const ol_http_request *r);
+
+static bool name_is(const char *name, size_t len, const char *what)
+{
+    return strlen(what) == len && strncasecmp(name, what, len) == 0;
+}
+
+/* Credentials, which stay with the origin they were given for. */
+static bool is_credential(const char *name, size_t len, const ol_http_request *r)
+{
+    if (name_is(name, len, "authorization") || name_is(name, len, "proxy-authorization") ||
+        name_is(name, len, "cookie"))
+        return true;
+    for (const struct curl_slist *s = r->sensitive_headers; s; s = s->next)
+        if (name_is(name, len, s->data)) return true;
+    return false;
+}
+
+/* Headers that describe a body, gone with the body when a redirect turns it into a GET. */
+static bool is_body_header(const char *name, size_t len, const ol_http_request *r)
+{
+    (void)r;
+    return name_is(name, len, "content-type") || name_is(name, len, "content-length") ||
+           name_is(name, len, "content-encoding") || name_is(name, len, "content-language") ||
+           name_is(name, len, "content-location");
+}
+
+/* Remove the caller's headers whose name passes drop. OL_OK or OL_ENOMEM (list unchanged). */
+static int drop_headers(ol_http_request *r, header_test drop)
+{
+    struct curl_slist *kept = NULL;
+    for (const struct curl_slist *s = r->headers; s; s = s->next) {
+        if (drop(s->data, strcspn(s->data, ":"), r)) continue;
+        struct curl_slist *grown = curl_slist_append(kept, s->data);
+        if (!grown) {
+            curl_slist_free_all(kept);
+            return OL_ENOMEM;
+        }
+        kept = grown;
+    }
+    curl_slist_free_all(r->headers);
+    r->headers = kept;
+    return OL_OK;
+}
+
+/* As browsers and curl do: 301/302 turn a POST into a GET, 303 every method but HEAD; the
+ * body goes, with the headers about it. 307/308 keep both. */
+static int rewrite_method(ol_http_request *r, int status)
+{
+    const char *m = r->method ? r->method : "GET";
+    bool to_get = (status == 303 && strcmp(m, "HEAD") != 0 && strcmp(m, "GET") != 0) ||
+                  ((status == 301 || status == 302) && strcmp(m, "POST") == 0);
+    if (!to_get) return OL_OK;
+    free(r->method);
+    r->method = NULL;
+    ol__http_request_drop_body(r);
+    return drop_headers(r, is_body_header);
+}
+
+/* Whether the hop to url may be taken: OL_OK, or a failure with msg. */
+static int check_hop(ol_job *job, ol_http_job *h, const char *url, char *msg, size_t cap)
+{
+    const ol_http_request *r = &h->req;
+    if (!url) {
+        snprintf(msg, cap, "redirect (status %d) without a usable Location", h->resp->status);
+        return OL_EURL;
+    }
+    char *shown = ol__redact_credentials(url);
+    if (!shown) return OL_ENOMEM;
+    const char *allowed = r->redirect_protocols ? r->redirect_protocols : OL_HTTP_DEFAULT_PROTOCOLS;
+    uint64_t elapsed = uv_now(&job->loop->uv) - h->hop_started_ms;
+    int rc = OL_OK;
+    if (h->hops >= (unsigned long)r->max_redirects) {
+        rc = OL_EREDIRECTS;
+        snprintf(msg, cap, "more than %ld redirects (the next one to %s)", r->max_redirects, shown);
+    } else if (!scheme_allowed(url, allowed)) {
+        rc = OL_EPROTOCOL_DENIED;
+        snprintf(msg, cap, "redirect to %s refused: redirects may only go to %s "
+                 "(OL_HTTP_REDIRECT_PROTOCOLS)", shown, allowed);
+    } else if (r->timeout_ms > 0 && elapsed >= (uint64_t)r->timeout_ms) {
+        rc = OL_ETIMEDOUT;
+        snprintf(msg, cap, "timed out following a redirect to %s", shown);
+    }
+    free(shown);
+    return rc;
+}
+
+/* Rewrite the request for the hop to url: credentials stay with their origin, the method
+ * may become a GET. OL_OK or OL_ENOMEM. */
+static int rewrite_request(ol_http_request *r, const char *url, int status)
+{
+    if (!same_origin(r->url, url)) {
+        free(r->basic_auth);
+        r->basic_auth = NULL;
+        if (drop_headers(r, is_credential) != OL_OK) return OL_ENOMEM;
+    }
+    return rewrite_method(r, status);
+}
+
+/* Make h the next hop's transfer, to url (consumed). OL_OK, or a failure with msg. */
+static int next_hop(ol_job *job, ol_http_job *h, char *url, char *msg, size_t cap)
+{
+    ol_http_request *r = &h->req;
+    int rc = check_hop(job, h, url, msg, cap);
+    ol_response *next = rc == OL_OK ? ol__response_new() : NULL;
+    char *hop_url = next ? ol__redact_credentials(r->url) : NULL;
+    if (rc == OL_OK && (!hop_url || ol__response_add_hop(next, h->resp, hop_url) != OL_OK ||
+                        rewrite_request(r, url, h->resp->status) != OL_OK)) {
+        rc = OL_ENOMEM;
+        snprintf(msg, cap, "out of memory following a redirect");
+    }
+    if (rc != OL_OK) {
+        ol__response_free(next);
+        free(url);
+        return rc;
+    }
+    if (r->timeout_ms > 0) /* one timeout for all hops */
+        r->timeout_ms -= (long)(uv_now(&job->loop->uv) - h->hop_started_ms);
+    h->redirect_us = h->resp->timing.total_us;
+    ol__response_free(h->resp);
+    h->resp = next;
+    free(r->url);
+    r->url = url;
+    h->hops++;
+    h->received = 0;
+    h->too_large = h->head_pushed = h->pause_pending = h->paused = false;
+    h->socket_errno = 0;
+    h->errbuf[0] = '\0';
+    return OL_OK;
+}
+
+/* The hop ended with a redirect to url (consumed; NULL when curl found none): start the next
+ * hop, or finish the job. */
+static void follow_redirect(ol_job *job, ol_http_job *h, char *url)
+{
+    char msg[CURL_ERROR_SIZE + 256];
+    msg[0] = '\0';
+    int rc = next_hop(job, h, url, msg, sizeof msg);
+    if (rc == OL_OK && !job->loop->http) rc = OL_ECANCELED;
+    if (rc == OL_OK) {
+        rc = admit_and_begin(job, h, job->loop->http);
+        if (rc != OL_OK) snprintf(msg, sizeof msg, "%s", h->errbuf);
+    }
+    if (rc != OL_OK) ol__task_finish(job, rc, NULL, NULL, 0, msg[0] ? msg : NULL);
 }
 
 void ol__http_transfer_done(ol_job *job, CURLcode result)
@@ -472,8 +674,16 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
     curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
     bool connected = ip && *ip;
     fill_response(h, e);
+    bool redirect = result == CURLE_OK && is_redirect_hop(h);
+    char *next_url = NULL;
+    if (redirect && curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &next_url) == CURLE_OK)
+        next_url = ol__strdup(next_url); /* before the handle goes */
     release_easy(job, h, result == CURLE_OK);
     leave_host(job, h);
+    if (redirect) {
+        follow_redirect(job, h, next_url);
+        return;
+    }
     if (result != CURLE_OK) {
         char msg[CURL_ERROR_SIZE + 64];
         int status = failure_status(h, result, os_errno, connected, msg, sizeof msg);

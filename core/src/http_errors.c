@@ -2,6 +2,26 @@
 #include "http_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *ol__redact_credentials(const char *text)
+{
+    char *out = ol__strdup(text);
+    if (!out) return NULL;
+    char *scan = out;
+    char *sep;
+    while ((sep = strstr(scan, "://")) != NULL) {
+        char *auth = sep + 3;
+        size_t auth_len = strcspn(auth, "/?#\\ \t\"'<>");
+        char *at = NULL; /* the last '@' ends the user info */
+        for (char *p = auth; p < auth + auth_len; p++)
+            if (*p == '@') at = p;
+        if (at) memmove(auth, at + 1, strlen(at + 1) + 1);
+        scan = auth;
+    }
+    return out;
+}
 
 int ol__http_status_from_curl(CURLcode code, long os_errno)
 {

@@ -13,6 +13,13 @@ typedef struct ol_http_header {
     char *value;
 } ol_http_header;
 
+/* A redirect hop before the final response: the URL requested (without credentials) and the
+ * status it answered. */
+typedef struct ol_http_hop {
+    char *url;
+    int status;
+} ol_http_hop;
+
 struct ol_response {
     int status;
     int http_version;          /* 10, 11, 20, 30; 0 until known */
@@ -23,6 +30,8 @@ struct ol_response {
     size_t body_size, body_cap;
     char *effective_url;
     ol_http_timing timing;
+    ol_http_hop *hops;         /* redirect history, oldest first */
+    size_t n_hops;
 };
 
 ol_response *ol__response_new(void);
@@ -33,7 +42,10 @@ void ol__response_free(void *resp);
 int ol__response_header_line(ol_response *resp, const char *line, size_t len);
 /* Append body bytes; expected (when > 0) sizes the first allocation. OL_OK or OL_ENOMEM. */
 int ol__response_append(ol_response *resp, const void *data, size_t len, size_t expected);
-/* A copy of status, version and headers, without body (an iterator's HEAD item). */
+/* The next hop's response takes over prev's history and appends prev's hop (url is
+ * consumed, also on failure). OL_OK or OL_ENOMEM. */
+int ol__response_add_hop(ol_response *next, ol_response *prev, char *url);
+/* A copy of status, version, headers and history, without body (an iterator's HEAD item). */
 ol_response *ol__response_clone_head(const ol_response *resp);
 
 /* ---- the job's description (http_options.c) */
@@ -59,6 +71,8 @@ typedef struct ol_http_request {
     int64_t max_response_bytes;
     char *user_agent;
     char *protocols;           /* NULL: "http,https" */
+    char *redirect_protocols;  /* redirect targets; NULL: "http,https" */
+    struct curl_slist *sensitive_headers; /* names dropped on a redirect to another origin */
     char *basic_auth;
 } ol_http_request;
 
@@ -93,6 +107,11 @@ typedef struct ol_http_job {
     struct ol_http_job *wait_prev, *wait_next;
     uint64_t queued_ms;        /* uv_now when it started waiting */
     uint64_t queue_deadline_ms;/* uv_now when its timeout ends while waiting (0: none) */
+    /* Redirects, followed here one transfer per hop (curl's following would forward every
+     * caller header to every host). */
+    unsigned hops;             /* redirects followed so far */
+    uint64_t hop_started_ms;   /* uv_now when the current hop's transfer began */
+    int64_t redirect_us;       /* total time of the hops before the current one */
     int socket_errno;          /* errno of the last socket() that failed for it (EMFILE) */
     char errbuf[CURL_ERROR_SIZE];
 } ol_http_job;
@@ -142,7 +161,11 @@ ol_http_job *ol__http_leave(ol_http_admission *admission, ol_http_job *h, bool h
 ol_http_job *ol__http_admission_expired(ol_http_admission *admission, uint64_t now,
                                         uint64_t *next_due);
 
-/* ---- errors (http_errors.c) */
+/* ---- errors and reported URLs (http_errors.c) */
+
+/* A copy of text (a URL, a message naming URLs) without the user name and password of any
+ * URL in it ("http://user:pw@host/" -> "http://host/"). NULL when out of memory. */
+char *ol__redact_credentials(const char *text);
 
 /* The OL_E* status for a finished transfer's CURLcode. */
 int ol__http_status_from_curl(CURLcode code, long os_errno);

@@ -37,9 +37,12 @@ void ol__http_request_clear(ol_http_request *req)
 {
     ol__http_request_drop_body(req);
     curl_slist_free_all(req->headers);
+    curl_slist_free_all(req->sensitive_headers);
+    req->sensitive_headers = NULL;
     char **strings[] = { &req->method, &req->url, &req->ca_file, &req->ca_path,
                          &req->client_cert, &req->client_key, &req->client_key_password,
-                         &req->proxy, &req->user_agent, &req->protocols, &req->basic_auth };
+                         &req->proxy, &req->user_agent, &req->protocols,
+                         &req->redirect_protocols, &req->basic_auth };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -104,6 +107,18 @@ static int add_header(ol_http_request *req, const char *value)
     return OL_OK;
 }
 
+/* A header name to drop on a redirect to another origin: a token. */
+static int add_sensitive_header(ol_http_request *req, const char *name)
+{
+    if (!*name) return OL_EINVAL;
+    for (const char *p = name; *p; p++)
+        if (!is_tchar((unsigned char)*p)) return OL_EINVAL;
+    struct curl_slist *grown = curl_slist_append(req->sensitive_headers, name);
+    if (!grown) return OL_ENOMEM;
+    req->sensitive_headers = grown;
+    return OL_OK;
+}
+
 /* "http,https": comma-separated lowercase scheme names (curl rejects unknown ones at start). */
 static bool valid_protocols(const char *s)
 {
@@ -138,6 +153,10 @@ int ol__http_request_set_str(ol_http_request *req, int option, const char *value
     case OL_HTTP_PROTOCOLS:
         if (!valid_protocols(value)) return OL_EINVAL;
         return replace_string(&req->protocols, value);
+    case OL_HTTP_REDIRECT_PROTOCOLS:
+        if (!valid_protocols(value)) return OL_EINVAL;
+        return replace_string(&req->redirect_protocols, value);
+    case OL_HTTP_SENSITIVE_HEADER: return add_sensitive_header(req, value);
     case OL_HTTP_BASIC_AUTH:
         if (!strchr(value, ':') || has_ctl_break(value)) return OL_EINVAL;
         return replace_string(&req->basic_auth, value);

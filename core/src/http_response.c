@@ -24,7 +24,24 @@ void ol__response_free(void *p)
     free(resp->headers);
     ol__body_free(resp->body, resp->body_cap);
     free(resp->effective_url);
+    for (size_t i = 0; i < resp->n_hops; i++) free(resp->hops[i].url);
+    free(resp->hops);
     free(resp);
+}
+
+int ol__response_add_hop(ol_response *next, ol_response *prev, char *url)
+{
+    ol_http_hop *hops = realloc(prev->hops, (prev->n_hops + 1) * sizeof *hops);
+    if (!hops) {
+        free(url);
+        return OL_ENOMEM;
+    }
+    hops[prev->n_hops] = (ol_http_hop){ url, prev->status };
+    next->hops = hops;
+    next->n_hops = prev->n_hops + 1;
+    prev->hops = NULL;
+    prev->n_hops = 0;
+    return OL_OK;
 }
 
 static bool is_ows(char c) { return c == ' ' || c == '\t'; }
@@ -161,6 +178,18 @@ ol_response *ol__response_clone_head(const ol_response *src)
         ol__response_free(resp);
         return NULL;
     }
+    if (src->n_hops && !(resp->hops = calloc(src->n_hops, sizeof *resp->hops))) {
+        ol__response_free(resp);
+        return NULL;
+    }
+    for (; resp->n_hops < src->n_hops; resp->n_hops++) {
+        const ol_http_hop *hop = &src->hops[resp->n_hops];
+        resp->hops[resp->n_hops] = (ol_http_hop){ ol__strdup(hop->url), hop->status };
+        if (!resp->hops[resp->n_hops].url) {
+            ol__response_free(resp);
+            return NULL;
+        }
+    }
     return resp;
 }
 
@@ -225,6 +254,14 @@ int ol_response_timing(const ol_response *resp, ol_http_timing *out)
     return OL_OK;
 }
 
-size_t ol_response_redirect_count(const ol_response *resp) { (void)resp; return 0; }
-const char *ol_response_redirect_url(const ol_response *resp, size_t i) { (void)resp; (void)i; return NULL; }
-int ol_response_redirect_status(const ol_response *resp, size_t i) { (void)resp; (void)i; return OL_EINVAL; }
+size_t ol_response_redirect_count(const ol_response *resp) { return resp ? resp->n_hops : 0; }
+
+const char *ol_response_redirect_url(const ol_response *resp, size_t i)
+{
+    return resp && i < resp->n_hops ? resp->hops[i].url : NULL;
+}
+
+int ol_response_redirect_status(const ol_response *resp, size_t i)
+{
+    return resp && i < resp->n_hops ? resp->hops[i].status : OL_EINVAL;
+}
