@@ -6,7 +6,7 @@ const CODES = {
   [-11]: 'ENOTSUP', [-12]: 'EALREADY', [-13]: 'ESTATE',
   [-30]: 'EURL', [-31]: 'EPROTOCOL_DENIED', [-32]: 'EDNS', [-33]: 'ECONNREFUSED',
   [-34]: 'ECONNECT', [-35]: 'ETLS', [-36]: 'ETOOLARGE', [-37]: 'EPROTO', [-38]: 'ERECV',
-  [-39]: 'ESEND', [-40]: 'EPARTIAL', [-41]: 'EREDIRECTS', [-42]: 'EEMPTY',
+  [-39]: 'ESEND', [-40]: 'EPARTIAL', [-41]: 'EREDIRECTS', [-42]: 'EEMPTY', [-43]: 'EHOSTLIMIT',
 };
 
 class OneloopError extends Error {
