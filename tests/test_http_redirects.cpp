@@ -71,7 +71,7 @@ TEST_CASE("a redirect to another origin drops credentials and the headers named 
     FixtureServer other;
     HttpLoop L;
     auto with_secrets = follow(3, [](ol_job *j) {
-        for (const char *h : {"Authorization: Bearer s3cret", "Proxy-Authorization: Basic cHJveHk=",
+        for (const char *h : {"Host: 127.0.0.1:1", "Authorization: Bearer s3cret", "Proxy-Authorization: Basic cHJveHk=",
                               "Cookie: session=s3cret", "X-Api-Key: s3cret", "X-Trace: keep-me"})
             REQUIRE(ol_job_set_str(j, OL_HTTP_HEADER, h) == OL_OK);
         REQUIRE(ol_job_set_str(j, OL_HTTP_SENSITIVE_HEADER, "x-api-key") == OL_OK);
@@ -90,6 +90,7 @@ TEST_CASE("a redirect to another origin drops credentials and the headers named 
         REQUIRE(f.status() == OL_OK);
         std::string head = f.body();
         INFO(head);
+        CHECK(head.find("Host: " + target.substr(7, target.find("/echo") - 7) + "\r\n") != std::string::npos);
         CHECK(head.rfind("GET /echo/headers", 0) == 0);
         CHECK(head.find("s3cret") == std::string::npos);
         CHECK(head.find("Authorization") == std::string::npos);

@@ -525,11 +525,12 @@ static bool name_is(const char *name, size_t len, const char *what)
     return strlen(what) == len && strncasecmp(name, what, len) == 0;
 }
 
-/* Credentials, which stay with the origin they were given for. */
-static bool is_credential(const char *name, size_t len, const ol_http_request *r)
+/* Headers that stay with the origin they were given for: credentials, the ones the caller
+ * named sensitive, and a Host the caller set for the first one. */
+static bool is_origin_bound(const char *name, size_t len, const ol_http_request *r)
 {
     if (name_is(name, len, "authorization") || name_is(name, len, "proxy-authorization") ||
-        name_is(name, len, "cookie"))
+        name_is(name, len, "cookie") || name_is(name, len, "host"))
         return true;
     for (const struct curl_slist *s = r->sensitive_headers; s; s = s->next)
         if (name_is(name, len, s->data)) return true;
@@ -612,7 +613,7 @@ static int rewrite_request(ol_http_request *r, const char *url, int status)
     if (!same_origin(r->url, url)) {
         free(r->basic_auth);
         r->basic_auth = NULL;
-        if (drop_headers(r, is_credential) != OL_OK) return OL_ENOMEM;
+        if (drop_headers(r, is_origin_bound) != OL_OK) return OL_ENOMEM;
     }
     return rewrite_method(r, status);
 }

@@ -13,9 +13,9 @@
  * Redirects (OL_HTTP_FOLLOW_REDIRECTS > 0) are followed by oneloop, one transfer per hop:
  *  - targets are http and https only, whatever OL_HTTP_PROTOCOLS allows for the job's own URL,
  *    unless OL_HTTP_REDIRECT_PROTOCOLS says otherwise (else OL_EPROTOCOL_DENIED);
- *  - on a hop to another origin (scheme, host or port), Authorization, Proxy-Authorization and
- *    Cookie headers, OL_HTTP_BASIC_AUTH and every header named with OL_HTTP_SENSITIVE_HEADER
- *    are dropped, for that hop and every later one;
+ *  - on a hop to another origin (scheme, host or port), Authorization, Proxy-Authorization,
+ *    Cookie and Host headers, OL_HTTP_BASIC_AUTH and every header named with
+ *    OL_HTTP_SENSITIVE_HEADER are dropped, for that hop and every later one;
  *  - 301 and 302 turn a POST into a GET without body, 303 turns every method but HEAD into a
  *    GET without body; 307 and 308 keep the method and the body;
  *  - the response is the final hop's (status, headers, body); the hops before it are listed by
