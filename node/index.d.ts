@@ -47,6 +47,8 @@ export interface RequestOptions {
   userAgent?: string;
   /** Allowed schemes, default "http,https". */
   protocols?: string;
+  /** Schemes a redirect may go to, "http,https" by default whatever `protocols` allows. */
+  redirectProtocols?: string;
   /** "user:password", never sent to another host. */
   basicAuth?: string;
 }

@@ -10,6 +10,7 @@ const NATIVE_OPTIONS = {
   lowSpeedLimit: [112, 'count'],
   lowSpeedTime: [113, 'count'],
   followRedirects: [120, 'redirects'],
+  redirectProtocols: [121, 'string'],
   verifyPeer: [130, 'bool'],
   verifyHost: [131, 'bool'],
   caFile: [132, 'string'],

@@ -1,6 +1,7 @@
 // HTTP requests on the main thread, against the fixture server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import oneloop from '../index.js';
 import { startFixture, refusedPort } from './support/fixture.mjs';
 
@@ -144,6 +145,15 @@ test('C20 redirects are not followed unless asked', async () => {
   assert.equal(followed.status, 200);
   assert.notEqual(followed.url, fx.url('/redirect/2'));
   await assert.rejects(http.get(fx.url('/redirect/5'), { followRedirects: 2 }), { code: 'OL_EREDIRECTS' });
+});
+
+test('a redirect to file:// is refused although protocols allow file', async () => {
+  const target = fx.url('/redirect-to?url=file:///etc/hostname');
+  await assert.rejects(http.get(target, { followRedirects: 3, protocols: 'http,https,file' }),
+    { code: 'OL_EPROTOCOL_DENIED' });
+  const r = await http.get(target, { followRedirects: 3, protocols: 'http,https,file', redirectProtocols: 'http,https,file' });
+  assert.notEqual(r.status, 302);
+  assert.equal(r.text(), readFileSync('/etc/hostname', 'utf8'));
 });
 
 test('C21 maxResponseBytes fails with OL_ETOOLARGE', async () => {

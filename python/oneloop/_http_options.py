@@ -111,6 +111,7 @@ def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None
             http_version: Optional[str] = None, decompress: bool = False,
             proxy: Optional[str] = None, max_response_bytes: Optional[int] = None,
             user_agent: Optional[str] = None, protocols: Union[str, Iterable[str], None] = None,
+            redirect_protocols: Union[str, Iterable[str], None] = None,
             auth: Optional[Tuple[str, str]] = None, low_speed_limit: Optional[int] = None,
             low_speed_time: Optional[int] = None, raise_for_status: bool = False) -> Prepared:
     method_b = _text("method", method).upper()
@@ -174,6 +175,9 @@ def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None
     if protocols is not None:
         joined = protocols if isinstance(protocols, str) else ",".join(protocols)
         strs.append((lib.OL_HTTP_PROTOCOLS, _text("protocols", joined)))
+    if redirect_protocols is not None:  # where a redirect may go: "http,https" unless widened
+        joined = redirect_protocols if isinstance(redirect_protocols, str) else ",".join(redirect_protocols)
+        strs.append((lib.OL_HTTP_REDIRECT_PROTOCOLS, _text("redirect_protocols", joined)))
     if auth is not None:
         if not (isinstance(auth, tuple) and len(auth) == 2):
             raise TypeError("auth must be a (user, password) tuple")

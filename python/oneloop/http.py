@@ -11,7 +11,8 @@ Inside coroutines: `await oneloop.http.submit(...)` (or `await oneloop.http.aget
         async for chunk in s: ...
 Options (keyword-only everywhere): params, headers, body, json, timeout, connect_timeout,
 follow_redirects, verify, verify_host, ca_path, client_cert, client_key, client_key_password,
-http_version, decompress, proxy, max_response_bytes, user_agent, protocols, auth,
+http_version, decompress, proxy, max_response_bytes, user_agent, protocols,
+redirect_protocols, auth,
 low_speed_limit, low_speed_time, raise_for_status.
 """
 from __future__ import annotations

@@ -109,6 +109,16 @@ def test_C19_scheme_restriction(server):
         http.get(server.url("/redirect-to?url=file:///etc/passwd"), follow_redirects=True)
 
 
+def test_redirect_to_file_refused_although_protocols_allow_file(server):
+    url = server.url("/redirect-to?url=file:///etc/hostname")
+    with pytest.raises(oneloop.ProtocolDeniedError):
+        http.get(url, follow_redirects=True, protocols=["http", "https", "file"])
+    r = http.get(url, follow_redirects=True, protocols="http,https,file",
+                 redirect_protocols=["http", "https", "file"])
+    with open("/etc/hostname", "rb") as f:
+        assert r.content == f.read() and r.status != 302
+
+
 def test_C21_response_size_limit(server):
     with pytest.raises(oneloop.TooLargeError) as info:
         http.get(server.url("/bytes/100000"), max_response_bytes=1000)

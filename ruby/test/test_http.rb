@@ -176,6 +176,16 @@ class TestHTTP < Minitest::Test
     assert_raises(OneLoop::ProtocolDeniedError) { http.get("gopher://127.0.0.1/") }
   end
 
+  def test_redirect_to_file_refused_although_protocols_allow_file
+    target = url("/redirect-to?url=file:///etc/hostname")
+    assert_raises(OneLoop::ProtocolDeniedError) do
+      http.get(target, follow_redirects: 3, protocols: %w[http https file])
+    end
+    r = http.get(target, follow_redirects: 3, protocols: "http,https,file", redirect_protocols: %w[http https file])
+    assert_equal File.binread("/etc/hostname"), r.body.b
+    refute_equal 302, r.status
+  end
+
   def test_C20_redirects_off_by_default_followed_when_asked
     r = http.get(url("/redirect/2"))
     assert_includes 300..399, r.status

@@ -7,7 +7,7 @@ module OneLoop
   # connect_timeout: (seconds), follow_redirects: (Integer or true), verify: (TLS, default
   # true), verify_peer:, verify_host:, ca_file:, ca_path:, client_cert:, client_key:,
   # client_key_password:, http_version: (:http1_1, :http2, ...), decompress:, proxy:,
-  # max_response_bytes:, user_agent:, protocols: ("http,https"), basic_auth: ("user:pass"),
+  # max_response_bytes:, user_agent:, protocols: ("http,https"), redirect_protocols: ("http,https"), basic_auth: ("user:pass"),
   # low_speed_limit:, low_speed_time:.
   class HTTP
     # Submit a request; returns a OneLoop::Future whose value is a OneLoop::Response.

@@ -19,7 +19,7 @@ module OneLoop
       client_cert: N::OL_HTTP_CLIENT_CERT, client_key: N::OL_HTTP_CLIENT_KEY,
       client_key_password: N::OL_HTTP_CLIENT_KEY_PASSWORD, proxy: N::OL_HTTP_PROXY,
       user_agent: N::OL_HTTP_USER_AGENT, protocols: N::OL_HTTP_PROTOCOLS,
-      basic_auth: N::OL_HTTP_BASIC_AUTH
+      redirect_protocols: N::OL_HTTP_REDIRECT_PROTOCOLS, basic_auth: N::OL_HTTP_BASIC_AUTH
     }.freeze
     HTTP_VERSIONS = {
       nil => N::OL_HTTP_VERSION_ANY, any: N::OL_HTTP_VERSION_ANY,
@@ -108,7 +108,7 @@ module OneLoop
       STR_OPTIONS.each do |key, code|
         value = opts[key]
         next if value.nil?
-        value = value.map(&:to_s).join(",") if key == :protocols && value.is_a?(Array)
+        value = value.map(&:to_s).join(",") if %i[protocols redirect_protocols].include?(key) && value.is_a?(Array)
         value = value.to_s if value.is_a?(Symbol)
         raise TypeError, "#{key} must be a String, got #{value.class}" unless value.is_a?(String)
         raise ArgumentError, "#{key} must not contain NUL" if value.include?("\0")
