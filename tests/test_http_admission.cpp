@@ -122,7 +122,7 @@ TEST_CASE("C09 shutdown cancels requests still queued for their host", "[http][a
 
 // A stream's consumer that does not read keeps its connection (curl pauses the transfer): with
 // every slot of the host held that way, a request waiting for one must not wait forever.
-TEST_CASE("a request waiting for a slot held by unread streams fails with OL_EHOSTLIMIT after its connect timeout", "[http][admission]") {
+TEST_CASE("C16 a request waiting for a slot held by unread streams fails with OL_EHOSTLIMIT after its connect timeout", "[http][admission]") {
     FixtureServer fx;
     HttpLoop L(2);
     std::vector<ol_iter *> unread;

@@ -284,7 +284,7 @@ TEST_CASE("C19 HTTP file:// and gopher:// refused by default", "[http]") {
     CHECK(!file.body().empty());
 }
 
-TEST_CASE("header values with control characters are refused as invalid field values", "[http]") {
+TEST_CASE("C15 header values with control characters are refused as invalid field values", "[http]") {
     ol_job *j = nullptr;
     REQUIRE(ol_http_job_new(&j, nullptr, "http://127.0.0.1/") == OL_OK);
     for (const char *bad : {"X-A: a\x01" "b", "X-A: a\x7f", "X-A: \x1b[31m", "X-A: a\x0b" "b"}) {
@@ -297,7 +297,7 @@ TEST_CASE("header values with control characters are refused as invalid field va
     ol_job_free(j);
 }
 
-TEST_CASE("HEAD with a body set is a real HEAD and does not wait for a body", "[http]") {
+TEST_CASE("C15 HEAD with a body set is a real HEAD and does not wait for a body", "[http]") {
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/echo"), "HEAD", [](ol_job *j) {

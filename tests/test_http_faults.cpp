@@ -45,7 +45,7 @@ TEST_CASE("C16 HTTP server faults map to their documented errors", "[http][fault
     CHECK(L.settle_in_flight() == 0);
 }
 
-TEST_CASE("a garbage status line is OL_EPROTO and not a denied protocol", "[http][faults]") {
+TEST_CASE("C16 a garbage status line is OL_EPROTO and not a denied protocol", "[http][faults]") {
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/fault/bad-status"));
@@ -53,7 +53,7 @@ TEST_CASE("a garbage status line is OL_EPROTO and not a denied protocol", "[http
     CHECK(!f.message().empty());
 }
 
-TEST_CASE("too many response header bytes in short lines is OL_ETOOLARGE", "[http][faults]") {
+TEST_CASE("C16 too many response header bytes in short lines is OL_ETOOLARGE", "[http][faults]") {
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/fault/many-headers"));
@@ -79,7 +79,7 @@ static int connect_without_descriptors(const std::string &url) {
     return code;
 }
 
-TEST_CASE("running out of descriptors names EMFILE in the connect error", "[http][faults]") {
+TEST_CASE("C16 running out of descriptors names EMFILE in the connect error", "[http][faults]") {
     int closed_port;
     {
         FixtureServer gone;

@@ -34,7 +34,7 @@ static std::string redirect_to(const FixtureServer &fx, const std::string &targe
     return fx.url("/redirect-to?status=" + std::to_string(status) + "&url=" + target);
 }
 
-TEST_CASE("a redirect to file:// is refused although the job allows file for its own URL", "[http][redirect]") {
+TEST_CASE("C19 C20 a redirect to file:// is refused although the job allows file for its own URL", "[http][redirect]") {
     FixtureServer fx;
     HttpLoop L;
     auto allow_file = [](ol_job *j) {
@@ -66,7 +66,7 @@ TEST_CASE("a redirect to file:// is refused although the job allows file for its
     ol_job_free(j);
 }
 
-TEST_CASE("a redirect to another origin drops credentials and the headers named sensitive", "[http][redirect]") {
+TEST_CASE("C20 a redirect to another origin drops credentials and the headers named sensitive", "[http][redirect]") {
     FixtureServer fx;
     FixtureServer other;
     HttpLoop L;
@@ -110,7 +110,7 @@ TEST_CASE("a redirect to another origin drops credentials and the headers named 
     ol_job_free(j);
 }
 
-TEST_CASE("redirects rewrite POST to GET on 301/302/303 and keep method and body on 307/308", "[http][redirect]") {
+TEST_CASE("C20 redirects rewrite POST to GET on 301/302/303 and keep method and body on 307/308", "[http][redirect]") {
     FixtureServer fx;
     HttpLoop L;
     const std::string body = "payload";
@@ -142,7 +142,7 @@ TEST_CASE("redirects rewrite POST to GET on 301/302/303 and keep method and body
     CHECK(put307.body() == body);
 }
 
-TEST_CASE("a followed response keeps its redirect history", "[http][redirect]") {
+TEST_CASE("C20 a followed response keeps its redirect history", "[http][redirect]") {
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/redirect/3"), nullptr, follow(5));
@@ -176,7 +176,7 @@ TEST_CASE("a followed response keeps its redirect history", "[http][redirect]") 
     CHECK(over.status() == OL_EREDIRECTS);
 }
 
-TEST_CASE("a stream after redirects gets one head: the final hop's with its history", "[http][redirect][stream]") {
+TEST_CASE("C12 C20 a stream after redirects gets one head: the final hop's with its history", "[http][redirect][stream]") {
     FixtureServer fx;
     HttpLoop L;
     ol_job *job = nullptr;
@@ -201,7 +201,7 @@ TEST_CASE("a stream after redirects gets one head: the final hop's with its hist
     ol_iter_close(it);
 }
 
-TEST_CASE("reported URLs never carry the user name and password", "[http][redirect]") {
+TEST_CASE("C20 reported URLs never carry the user name and password", "[http][redirect]") {
     FixtureServer fx;
     HttpLoop L;
     std::string host = "127.0.0.1:" + std::to_string(fx.port());

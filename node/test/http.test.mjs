@@ -147,7 +147,7 @@ test('C20 redirects are not followed unless asked', async () => {
   await assert.rejects(http.get(fx.url('/redirect/5'), { followRedirects: 2 }), { code: 'OL_EREDIRECTS' });
 });
 
-test('a redirect to file:// is refused although protocols allow file', async () => {
+test('C19 C20 a redirect to file:// is refused although protocols allow file', async () => {
   const target = fx.url('/redirect-to?url=file:///etc/hostname');
   await assert.rejects(http.get(target, { followRedirects: 3, protocols: 'http,https,file' }),
     { code: 'OL_EPROTOCOL_DENIED' });

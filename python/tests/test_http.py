@@ -109,7 +109,7 @@ def test_C19_scheme_restriction(server):
         http.get(server.url("/redirect-to?url=file:///etc/passwd"), follow_redirects=True)
 
 
-def test_redirect_to_file_refused_although_protocols_allow_file(server):
+def test_C19_C20_redirect_to_file_refused_although_protocols_allow_file(server):
     url = server.url("/redirect-to?url=file:///etc/hostname")
     with pytest.raises(oneloop.ProtocolDeniedError):
         http.get(url, follow_redirects=True, protocols=["http", "https", "file"])

@@ -176,7 +176,7 @@ class TestHTTP < Minitest::Test
     assert_raises(OneLoop::ProtocolDeniedError) { http.get("gopher://127.0.0.1/") }
   end
 
-  def test_redirect_to_file_refused_although_protocols_allow_file
+  def test_C19_C20_redirect_to_file_refused_although_protocols_allow_file
     target = url("/redirect-to?url=file:///etc/hostname")
     assert_raises(OneLoop::ProtocolDeniedError) do
       http.get(target, follow_redirects: 3, protocols: %w[http https file])
