@@ -85,3 +85,77 @@ TEST_CASE("C23 exit after shutting the default loop down refuses new jobs cleanl
     }
     CHECK(wait_child(pid, 20) == 0);
 }
+
+namespace {
+int idle_start(ol_task *, void *) { return OL_OK; }
+void idle_cancel(ol_task *task, void *) {
+    ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
+}
+const ol_custom_ops idle_ops = {OL_CUSTOM_OPS_VERSION, idle_start, idle_cancel, nullptr, nullptr};
+
+std::atomic<int> child_callbacks{0};
+void count_callback(ol_future *, void *) { ++child_callbacks; }
+void count_ready(ol_iter *, int, void *) { ++child_callbacks; }
+
+// Every call on a parent's handle answers OL_EFORKED at once and runs nothing of the parent's.
+int child_uses_parent_handles(ol_future *pending, ol_iter *it, ol_notifier *n) {
+    if (ol_future_cancel(pending) != OL_EFORKED) return 30;
+    if (ol_future_on_done(pending, count_callback, nullptr) != OL_EFORKED) return 31;
+    ol_future *fs[] = {pending};
+    if (ol_wait_all(fs, 1, -1) != OL_EFORKED) return 32;
+    if (ol_wait_any(fs, 1, -1, nullptr) != OL_EFORKED) return 33;
+    if (ol_future_wait(pending, -1) != OL_EFORKED) return 34;
+    ol_item *item = nullptr;
+    if (ol_iter_next(it, &item, -1) != OL_EFORKED) return 40;
+    if (ol_iter_on_ready(it, count_ready, nullptr) != OL_EFORKED) return 41;
+    if (ol_iter_cancel(it) != OL_EFORKED) return 42;
+    ol_iter_close(it); // left alone: must neither hang nor cancel the parent's job
+    if (ol_notifier_post(n, 1) != OL_EFORKED) return 50;
+    if (ol_notifier_wait(n, -1) != OL_EFORKED) return 51;
+    if (ol_notifier_watch(n, pending, 2) != OL_EFORKED) return 52;
+    uint64_t tag = 0;
+    if (ol_notifier_drain(n, &tag, 1) != 0) return 53;
+    ol_notifier_free(n);
+    if (child_callbacks != 0) return 60;
+    // The child's own handles still work.
+    ol_future *f = submit_timer(ol_loop_default(), 1);
+    if (!f || ol_future_wait(f, 5000) != OL_OK) return 70;
+    ol_future_release(f);
+    return 0;
+}
+} // namespace
+
+TEST_CASE("a parent's futures, iterators and notifiers answer EFORKED at once in a child",
+          "[fork]") {
+    ol_loop *loop = ol_loop_default();
+    std::atomic<int> parent_callbacks{0};
+    ol_future *pending = submit_timer(loop, 60000);
+    REQUIRE(ol_future_on_done(pending, [](ol_future *, void *u) {
+                ++*static_cast<std::atomic<int> *>(u);
+            }, &parent_callbacks) == OL_OK);
+    ol_job *job = nullptr;
+    ol_iter *it = nullptr;
+    REQUIRE(ol_job_custom_new(&job, &idle_ops, nullptr) == OL_OK);
+    REQUIRE(ol_job_submit_iter(loop, job, 0, &it) == OL_OK);
+    ol_notifier *n = nullptr;
+    REQUIRE(ol_notifier_new(&n) == OL_OK);
+
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) _exit(child_uses_parent_handles(pending, it, n));
+    CHECK(wait_child(pid, 20) == 0);
+
+    // The parent's handles are as they were: nothing cancelled, nothing posted.
+    CHECK(ol_future_status(pending) == OL_EPENDING);
+    CHECK(parent_callbacks == 0);
+    CHECK(ol_notifier_wait(n, 0) == OL_ETIMEDOUT);
+    ol_item *item = nullptr;
+    CHECK(ol_iter_next(it, &item, 0) == OL_ETIMEDOUT);
+    CHECK(ol_future_cancel(pending) == OL_OK);
+    for (int i = 0; i < 500 && parent_callbacks == 0; i++) // runs on the loop thread
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(parent_callbacks == 1);
+    ol_iter_close(it);
+    ol_notifier_free(n);
+    ol_future_release(pending);
+}

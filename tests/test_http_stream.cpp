@@ -1,7 +1,10 @@
 // C12-C14: HTTP responses streamed through an iterator, with back-pressure.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "test_http_helpers.hpp"
 
@@ -211,4 +214,46 @@ TEST_CASE("C12 HTTP stream: the head arrives before a late first body byte", "[h
     ol_item_free(item);
     CHECK(ol_iter_next(it, &item, 0) == OL_ETIMEDOUT); // the body is not there yet
     ol_iter_close(it);
+}
+
+TEST_CASE("ol_iter_cancel from another thread wakes a consumer blocked on a slow stream",
+          "[http][stream][cancel]") {
+    FixtureServer fx;
+    HttpLoop L;
+    // One byte every 2 s: the consumer is surely blocked between two of them.
+    ol_iter *it = http_iter(L.loop, fx.url("/fault/slow-drip?bytes=100&interval=2000"), 0);
+    REQUIRE(it != nullptr);
+    ol_item *item = nullptr;
+    REQUIRE(ol_iter_next(it, &item, 20000) == OL_OK); // the head
+    ol_item_free(item);
+    std::atomic<int> rc{1};
+    std::atomic<bool> returned{false};
+    std::thread consumer([&] {
+        ol_item *got = nullptr;
+        int r;
+        while ((r = ol_iter_next(it, &got, -1)) == OL_OK) ol_item_free(got);
+        rc = r;
+        returned = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK_FALSE(returned); // blocked in ol_iter_next
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(ol_iter_cancel(it) == OL_OK);
+    consumer.join();
+    double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(rc == OL_ECANCELED);
+    CHECK(waited < 1.5); // woken by the cancel, not by the next byte 2 s later
+    CHECK(ol_iter_cancel(it) == OL_EALREADY);
+    CHECK(ol_iter_next(it, &item, 0) == OL_ECANCELED);
+    CHECK(std::string(ol_iter_error_message(it)) == "cancelled");
+    ol_iter_close(it);
+    // The transfer was aborted on the loop thread: nothing is left in flight.
+    ol_loop_stats st = OL_LOOP_STATS_INIT;
+    for (int i = 0; i < 500; i++) {
+        REQUIRE(ol_loop_stats_get(L.loop, &st) == OL_OK);
+        if (st.in_flight == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(st.in_flight == 0);
+    CHECK(st.cancelled == 1);
 }

@@ -38,8 +38,11 @@ struct ol_future {
     ol_free_fn value_free;
     int64_t value_int;
     ol_loop *loop;
+    unsigned generation;         /* fork generation it was made in */
     ol_job *job;                 /* the running task; loop thread only */
     ol_callback *cbs, *cbs_tail;
+    bool cbs_to_loop;            /* settled by a cancel off the loop thread: the callbacks wait
+                                  * for the loop thread (ol__future_run_cancel_callbacks) */
     ol_waiter_link *waiters;
 };
 
@@ -52,6 +55,7 @@ ol_future *ol__future_new(ol_loop *loop)
     pthread_mutex_init(&f->mu, NULL);
     f->status = OL_EPENDING;
     f->loop = loop;
+    f->generation = ol__fork_generation_now();
     if (loop) ol__loop_retain(loop);
     return f;
 }
@@ -110,15 +114,11 @@ static void wake_waiter(ol_waiter *w)
     pthread_mutex_unlock(&w->mu);
 }
 
-bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_free,
-                       int64_t value_int, const char *message)
+/* Under f->mu, f pending: record the outcome and wake the waiters. The callbacks stay in
+ * f->cbs for the caller to take. */
+static void settle_locked(ol_future *f, int status, void *value, ol_free_fn value_free,
+                          int64_t value_int, const char *message)
 {
-    pthread_mutex_lock(&f->mu);
-    if (atomic_load_explicit(&f->state, memory_order_relaxed) != OL_FUTURE_PENDING) {
-        pthread_mutex_unlock(&f->mu);
-        if (value && value_free) value_free(value);
-        return false;
-    }
     int state = status == OL_OK ? OL_FUTURE_DONE
               : status == OL_ECANCELED ? OL_FUTURE_CANCELLED : OL_FUTURE_FAILED;
     f->status = status;
@@ -130,40 +130,80 @@ bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_f
         if (value && value_free) value_free(value);
         f->message = ol__strdup(message && *message ? message : ol_strerror(status));
     }
-    ol_callback *cbs = f->cbs;
-    f->cbs = f->cbs_tail = NULL;
     if (f->loop) { /* counted before anyone can see the settle, so stats never lag a wait */
         atomic_uint_fast64_t *counter = state == OL_FUTURE_DONE ? &f->loop->n_completed
                                       : state == OL_FUTURE_CANCELLED ? &f->loop->n_cancelled
                                       : &f->loop->n_failed;
         atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
     }
-    /* Keep the future alive while callbacks run: one may release the last user reference. */
-    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
     atomic_store_explicit(&f->state, state, memory_order_release);
     for (ol_waiter_link *l = f->waiters; l; l = l->next) wake_waiter(l->waiter);
-    pthread_mutex_unlock(&f->mu);
+}
 
+/* Under f->mu: detach the callbacks to run. */
+static ol_callback *take_callbacks(ol_future *f)
+{
+    ol_callback *cbs = f->cbs;
+    f->cbs = f->cbs_tail = NULL;
+    f->cbs_to_loop = false;
+    return cbs;
+}
+
+/* Outside f->mu. The caller holds a reference: a callback may release the last user one. */
+static void run_callbacks(ol_future *f, ol_callback *cbs)
+{
     while (cbs) {
         ol_callback *next = cbs->next;
         cbs->cb(f, cbs->user_data);
         free(cbs);
         cbs = next;
     }
+}
+
+bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_free,
+                       int64_t value_int, const char *message)
+{
+    pthread_mutex_lock(&f->mu);
+    if (atomic_load_explicit(&f->state, memory_order_relaxed) != OL_FUTURE_PENDING) {
+        pthread_mutex_unlock(&f->mu);
+        if (value && value_free) value_free(value);
+        return false;
+    }
+    settle_locked(f, status, value, value_free, value_int, message);
+    ol_callback *cbs = take_callbacks(f);
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&f->mu);
+    run_callbacks(f, cbs);
     ol_future_release(f);
     return true;
 }
 
+void ol__future_run_cancel_callbacks(ol_future *f)
+{
+    pthread_mutex_lock(&f->mu);
+    ol_callback *cbs = take_callbacks(f);
+    pthread_mutex_unlock(&f->mu);
+    run_callbacks(f, cbs); /* the CANCEL message holds a reference */
+}
+
 /* ---- waiting */
 
-static int check_wait_args(ol_future *const *fs, size_t n)
+/* A wait that would never end: on the loop thread of a future's loop, or (unless it only
+ * polls) on the thread that drives a loop without thread, which runs nothing while it waits. */
+static bool would_deadlock(const ol_future *f, int64_t timeout_ms)
+{
+    if (!f->loop) return false;
+    if (ol__current_loop == f->loop) return true;
+    return timeout_ms != 0 && ol__future_pending(f) && ol__loop_driven_here(f->loop);
+}
+
+static int check_wait_args(ol_future *const *fs, size_t n, int64_t timeout_ms)
 {
     if (n && !fs) return OL_EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (!fs[i]) return OL_EINVAL;
-        if (fs[i]->loop && fs[i]->loop->generation != atomic_load(&ol__fork_generation))
-            return OL_EFORKED;
-        if (ol__current_loop && fs[i]->loop == ol__current_loop) return OL_EDEADLK;
+        if (ol__forked_since(fs[i]->generation)) return OL_EFORKED;
+        if (would_deadlock(fs[i], timeout_ms)) return OL_EDEADLK;
     }
     return OL_OK;
 }
@@ -318,14 +358,14 @@ static int wait_blocking(ol_future *const *fs, size_t n, bool all, int64_t timeo
 
 int ol_future_wait(ol_future *f, int64_t timeout_ms)
 {
-    int rc = check_wait_args(&f, 1);
+    int rc = check_wait_args(&f, 1, timeout_ms);
     if (rc) return rc;
     return wait_blocking(&f, 1, false, timeout_ms, NULL);
 }
 
 int ol_wait_any(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *index)
 {
-    int rc = check_wait_args(fs, n);
+    int rc = check_wait_args(fs, n, timeout_ms);
     if (rc) return rc;
     if (n == 0) return OL_EINVAL;
     return wait_blocking(fs, n, false, timeout_ms, index);
@@ -333,7 +373,7 @@ int ol_wait_any(ol_future *const *fs, size_t n, int64_t timeout_ms, size_t *inde
 
 int ol_wait_all(ol_future *const *fs, size_t n, int64_t timeout_ms)
 {
-    int rc = check_wait_args(fs, n);
+    int rc = check_wait_args(fs, n, timeout_ms);
     if (rc) return rc;
     if (n == 0) return OL_OK;
     return wait_blocking(fs, n, true, timeout_ms, NULL);
@@ -341,24 +381,44 @@ int ol_wait_all(ol_future *const *fs, size_t n, int64_t timeout_ms)
 
 /* ---- cancel */
 
+/* Carry a cancellation to the loop thread: the job is stopped there and the callbacks run
+ * there (ol__future_run_cancel_callbacks). The message holds a reference. false if the loop
+ * takes no more messages (it is closed: no loop thread will ever run them). */
+static bool post_cancel(ol_future *f, ol_msg *msg)
+{
+    if (!msg) return false;
+    msg->type = OL_MSG_CANCEL;
+    msg->future = f;
+    ol_future_retain(f);
+    if (ol__loop_post(f->loop, msg, false) == OL_OK) return true;
+    ol_future_release(f);
+    free(msg);
+    return false;
+}
+
 int ol_future_cancel(ol_future *f)
 {
     if (!f) return OL_EINVAL;
-    if (!ol__future_settle(f, OL_ECANCELED, NULL, NULL, 0, NULL)) return OL_EALREADY;
-    /* Carry it to the job on the loop thread; the message holds a reference. If the loop is
-     * closing, shutdown ends every task anyway. */
-    if (f->loop) {
-        ol_msg *msg = malloc(sizeof *msg);
-        if (msg) {
-            msg->type = OL_MSG_CANCEL;
-            msg->future = f;
-            ol_future_retain(f);
-            if (ol__loop_post(f->loop, msg, false) != OL_OK) {
-                ol_future_release(f);
-                free(msg);
-            }
-        }
+    if (ol__forked_since(f->generation)) return OL_EFORKED;
+    /* On the loop thread (or without loop) the callbacks may run here and now. */
+    bool on_loop_thread = !f->loop || ol__current_loop == f->loop;
+    ol_msg *msg = f->loop ? malloc(sizeof *msg) : NULL;
+    pthread_mutex_lock(&f->mu);
+    if (atomic_load_explicit(&f->state, memory_order_relaxed) != OL_FUTURE_PENDING) {
+        pthread_mutex_unlock(&f->mu);
+        free(msg);
+        return OL_EALREADY;
     }
+    /* Settled at once: waiters wake and the status reads OL_ECANCELED from now on. */
+    settle_locked(f, OL_ECANCELED, NULL, NULL, 0, NULL);
+    f->cbs_to_loop = !on_loop_thread;
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&f->mu);
+
+    bool posted = f->loop && post_cancel(f, msg);
+    /* Not posted: the loop is closed (or out of memory) and no loop thread will run them. */
+    if (on_loop_thread || !posted) ol__future_run_cancel_callbacks(f);
+    ol_future_release(f);
     return OL_OK;
 }
 
@@ -398,8 +458,12 @@ int64_t ol_future_value_int(const ol_future *f)
 int ol_future_on_done(ol_future *f, ol_future_cb cb, void *user_data)
 {
     if (!f || !cb) return OL_EINVAL;
+    if (ol__forked_since(f->generation)) return OL_EFORKED;
     pthread_mutex_lock(&f->mu);
-    if (atomic_load_explicit(&f->state, memory_order_relaxed) == OL_FUTURE_PENDING) {
+    /* Queued while pending, and behind a cancellation's callbacks still on their way to the
+     * loop thread (they run in order). */
+    if (atomic_load_explicit(&f->state, memory_order_relaxed) == OL_FUTURE_PENDING ||
+        f->cbs_to_loop) {
         ol_callback *node = malloc(sizeof *node);
         if (!node) {
             pthread_mutex_unlock(&f->mu);

@@ -36,6 +36,8 @@ struct ol_loop {
     bool is_default;
     ol_loop_options opts;
     unsigned generation;      /* fork generation it was made in */
+    pthread_t driver;         /* OL_LOOP_NO_THREAD: the thread that first ran it, once driven */
+    atomic_bool driven;
     atomic_int refs;          /* the owner until shutdown, plus one per future */
 
     /* Submission gate (DESIGN.md rules 1 and 2). */
@@ -106,6 +108,9 @@ ol_future *ol__future_new(ol_loop *loop);
 bool ol__future_settle(ol_future *f, int status, void *value, ol_free_fn value_free,
                        int64_t value_int, const char *message);
 bool ol__future_pending(const ol_future *f);
+/* Loop thread, for an OL_MSG_CANCEL message: run the callbacks that ol_future_cancel, called
+ * off the loop thread, left for the loop thread. */
+void ol__future_run_cancel_callbacks(ol_future *f);
 /* The running job of a future (loop thread), set at start and cleared at the task's end. */
 void ol__future_set_job(ol_future *f, ol_job *job);
 ol_job *ol__future_job(ol_future *f);
@@ -115,6 +120,17 @@ void ol__future_forget_loop(ol_future *f);
 /* loop.c */
 extern _Thread_local ol_loop *ol__current_loop; /* the loop whose thread this is, if any */
 extern atomic_uint ol__fork_generation;
+extern _Thread_local bool ol__drives_loop; /* this thread runs a loop without thread */
+/* The fork generation now (the fork handler installed first). Handles record it when made and
+ * answer OL_EFORKED in a child (DESIGN.md rule 8). */
+unsigned ol__fork_generation_now(void);
+static inline bool ol__forked_since(unsigned generation)
+{
+    return generation != atomic_load(&ol__fork_generation);
+}
+/* The thread that drives this OL_LOOP_NO_THREAD loop with ol_loop_run, also between two runs:
+ * a blocking wait there for the loop's work would never end. */
+bool ol__loop_driven_here(const ol_loop *loop);
 /* Queue a message for the loop thread. OL_ECLOSED if the gate refuses it. */
 int ol__loop_post(ol_loop *loop, ol_msg *msg, bool is_submit);
 /* Queue messages first..last (already linked) with one lock and at most one wake-up. */
@@ -156,9 +172,14 @@ int ol__http_loop_close(ol_loop *loop); /* loop thread, at shutdown: cleanup mul
 
 /* util */
 int64_t ol__now_ms(void);
-/* CLOCK_MONOTONIC now + timeout_ms, for pthread_cond_timedwait on a monotonic condvar. */
+/* CLOCK_MONOTONIC now + timeout_ms, for pthread_cond_timedwait on a monotonic condvar. The
+ * one deadline computation of the core: it saturates (a huge timeout gives the farthest time
+ * there is, never an overflow or a deadline in the past). */
 struct timespec;
 void ol__deadline_from_now(struct timespec *ts, int64_t timeout_ms);
+/* Milliseconds left until a deadline of ol__deadline_from_now, rounded up and clamped to
+ * [0, INT_MAX]: a timeout for poll(2). Wait in a loop: a far deadline takes several. */
+int ol__ms_until(const struct timespec *deadline);
 char *ol__strdup(const char *s);
 
 #endif

@@ -20,11 +20,13 @@ struct ol_iter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     ol_loop *loop;
+    unsigned generation;   /* fork generation it was made in */
     ol_future *future;     /* the producing job's future (one reference) */
     ol_item *head, *tail;
     size_t buffered, capacity;
     bool ended;            /* the producer finished: status/message are final */
     bool closed;           /* the consumer closed the iterator */
+    bool cancelled;        /* ol_iter_cancel: ended OL_ECANCELED, nothing more to pull */
     bool producer_paused;  /* a push reported OL_EAGAIN and no resume was sent yet */
     int status;
     char *message;
@@ -67,6 +69,7 @@ ol_iter *ol__iter_new(ol_loop *loop, ol_future *future, size_t capacity)
     pthread_cond_init(&it->cv, &attr);
     pthread_condattr_destroy(&attr);
     it->loop = loop;
+    it->generation = ol__fork_generation_now();
     it->future = future;
     ol_future_retain(future);
     it->capacity = capacity;
@@ -156,22 +159,37 @@ static void request_resume(ol_iter *it)
     }
 }
 
+/* Under it->mu: wait until an item or the end is there. false on timeout. */
+static bool wait_for_item(ol_iter *it, int64_t timeout_ms)
+{
+    struct timespec deadline;
+    if (timeout_ms > 0) ol__deadline_from_now(&deadline, timeout_ms);
+    while (!it->head && !it->ended) {
+        if (timeout_ms == 0) return false;
+        if (timeout_ms < 0) pthread_cond_wait(&it->cv, &it->mu);
+        else if (pthread_cond_timedwait(&it->cv, &it->mu, &deadline) == ETIMEDOUT)
+            return it->head || it->ended;
+    }
+    return true;
+}
+
 int ol_iter_next(ol_iter *it, ol_item **out, int64_t timeout_ms)
 {
     if (!it || !out) return OL_EINVAL;
     *out = NULL;
-    if (ol__current_loop && ol__current_loop == it->loop) return OL_EDEADLK;
-    struct timespec deadline;
-    if (timeout_ms > 0) ol__deadline_from_now(&deadline, timeout_ms);
+    if (ol__forked_since(it->generation)) return OL_EFORKED;
+    /* Its producer runs on the loop thread: waiting there, or on the thread that drives a
+     * loop without thread, would never end. */
+    if (ol__current_loop == it->loop) return OL_EDEADLK;
+    bool would_hang = timeout_ms != 0 && ol__loop_driven_here(it->loop);
     pthread_mutex_lock(&it->mu);
-    while (!it->head && !it->ended) {
-        if (timeout_ms == 0 ||
-            (timeout_ms > 0 && pthread_cond_timedwait(&it->cv, &it->mu, &deadline) == ETIMEDOUT
-             && !it->head && !it->ended)) {
-            pthread_mutex_unlock(&it->mu);
-            return OL_ETIMEDOUT;
-        }
-        if (timeout_ms < 0) pthread_cond_wait(&it->cv, &it->mu);
+    if (would_hang && !it->head && !it->ended) {
+        pthread_mutex_unlock(&it->mu);
+        return OL_EDEADLK;
+    }
+    if (!wait_for_item(it, timeout_ms)) {
+        pthread_mutex_unlock(&it->mu);
+        return OL_ETIMEDOUT;
     }
     ol_item *item = it->head;
     if (!item) { /* ended and drained */
@@ -194,6 +212,7 @@ int ol_iter_next(ol_iter *it, ol_item **out, int64_t timeout_ms)
 const char *ol_iter_error_message(const ol_iter *it)
 {
     if (!it) return "";
+    if (ol__forked_since(it->generation)) return ol_strerror(OL_EFORKED); /* its lock too */
     ol_iter *mut = (ol_iter *)it;
     pthread_mutex_lock(&mut->mu);
     const char *msg = mut->ended && mut->message ? mut->message : "";
@@ -204,6 +223,9 @@ const char *ol_iter_error_message(const ol_iter *it)
 void ol_iter_close(ol_iter *it)
 {
     if (!it) return;
+    /* A parent's iterator in a forked child: its lock and producer belong to the parent.
+     * Leaked on purpose, never touched. */
+    if (ol__forked_since(it->generation)) return;
     pthread_mutex_lock(&it->mu);
     it->closed = true;
     ol_item *items = it->head;
@@ -221,6 +243,7 @@ void ol_iter_close(ol_iter *it)
 int ol_iter_on_ready(ol_iter *it, ol_iter_ready_cb cb, void *user_data)
 {
     if (!it || !cb) return OL_EINVAL;
+    if (ol__forked_since(it->generation)) return OL_EFORKED;
     pthread_mutex_lock(&it->mu);
     if (it->ready_cb) {
         pthread_mutex_unlock(&it->mu);
@@ -234,9 +257,38 @@ int ol_iter_on_ready(ol_iter *it, ol_iter_ready_cb cb, void *user_data)
     return OL_OK;
 }
 
+int ol_iter_cancel(ol_iter *it)
+{
+    if (!it) return OL_EINVAL;
+    if (ol__forked_since(it->generation)) return OL_EFORKED;
+    pthread_mutex_lock(&it->mu);
+    if (it->cancelled || it->closed) {
+        pthread_mutex_unlock(&it->mu);
+        return OL_EALREADY;
+    }
+    /* End the stream OL_ECANCELED, whatever was queued or however it ended: the consumer
+     * asked to stop, so the next pull (or the one blocked now) reports the cancellation. */
+    it->cancelled = true;
+    it->ended = true;
+    it->status = OL_ECANCELED;
+    free(it->message);
+    it->message = ol__strdup(ol_strerror(OL_ECANCELED));
+    ol_item *items = it->head;
+    it->head = it->tail = NULL;
+    it->buffered = 0;
+    pthread_cond_broadcast(&it->cv);
+    ready_call call = take_ready_call(it);
+    pthread_mutex_unlock(&it->mu);
+    run_ready_call(it, call, OL_OK);
+    free_items(items);
+    ol_future_cancel(it->future); /* stops the producer; no-op if it already finished */
+    return OL_OK;
+}
+
 size_t ol_iter_buffered(const ol_iter *it)
 {
     if (!it) return 0;
+    if (ol__forked_since(it->generation)) return 0;
     ol_iter *mut = (ol_iter *)it;
     pthread_mutex_lock(&mut->mu);
     size_t n = mut->buffered;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 _Thread_local ol_loop *ol__current_loop;
+_Thread_local bool ol__drives_loop;
 atomic_uint ol__fork_generation;
 
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -28,6 +29,18 @@ static void atfork_child(void)
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void install_atfork(void) { pthread_atfork(atfork_prepare, atfork_parent, atfork_child); }
+
+unsigned ol__fork_generation_now(void)
+{
+    pthread_once(&atfork_once, install_atfork);
+    return atomic_load(&ol__fork_generation);
+}
+
+bool ol__loop_driven_here(const ol_loop *loop)
+{
+    return !loop->has_thread && atomic_load_explicit(&loop->driven, memory_order_acquire) &&
+           pthread_equal(loop->driver, pthread_self());
+}
 
 /* ---- options */
 
@@ -100,6 +113,7 @@ static void handle_message(ol_loop *loop, ol_msg *msg)
     }
     case OL_MSG_CANCEL:
     case OL_MSG_RESUME: {
+        if (msg->type == OL_MSG_CANCEL) ol__future_run_cancel_callbacks(msg->future);
         ol_job *job = ol__future_job(msg->future);
         if (job && !job->finished) {
             if (msg->type == OL_MSG_CANCEL) ol__job_cancel(job);
@@ -166,6 +180,7 @@ static void finish_close(ol_loop *loop)
             if (job->iter) ol__iter_end(job->iter, OL_ECANCELED, "loop shut down");
             ol__job_destroy(job);
         } else if (msg->type != OL_MSG_SHUTDOWN) {
+            if (msg->type == OL_MSG_CANCEL) ol__future_run_cancel_callbacks(msg->future);
             ol_future_release(msg->future);
             free(msg);
         }
@@ -364,6 +379,7 @@ int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms)
         ol__current_loop = loop;
         uv_run(&loop->uv, UV_RUN_DEFAULT);
         ol__current_loop = previous;
+        if (ol__loop_driven_here(loop)) ol__drives_loop = false;
     }
     int rc = loop->shutdown_cancelled_any ? OL_ETIMEDOUT : OL_OK;
     /* The default loop's struct stays (closed) so that later submits get OL_ECLOSED. */
@@ -387,6 +403,11 @@ int ol_loop_run(ol_loop *loop, int mode)
     if (!loop || loop->has_thread) return OL_EINVAL;
     if (mode < OL_RUN_DEFAULT || mode > OL_RUN_NOWAIT) return OL_EINVAL;
     if (atomic_load(&loop->state) == OL_LOOP_CLOSED) return OL_ECLOSED;
+    if (!atomic_load_explicit(&loop->driven, memory_order_relaxed)) {
+        loop->driver = pthread_self(); /* "only ever from one thread": the first is the one */
+        atomic_store_explicit(&loop->driven, true, memory_order_release);
+    }
+    ol__drives_loop = true;
     ol_loop *previous = ol__current_loop;
     ol__current_loop = loop;
     int rc = uv_run(&loop->uv, mode == OL_RUN_ONCE ? UV_RUN_ONCE

@@ -11,12 +11,14 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 struct ol_notifier {
     atomic_int refs;     /* the owner, plus one per watched pending future */
     pthread_mutex_t mu;
     int fd;              /* eventfd: readable while tags are queued */
+    unsigned generation; /* fork generation it was made in */
     bool closed;
     uint64_t *tags;      /* ring buffer */
     size_t head, count, cap;
@@ -42,6 +44,7 @@ int ol_notifier_new(ol_notifier **out)
     }
     atomic_init(&n->refs, 1);
     pthread_mutex_init(&n->mu, NULL);
+    n->generation = ol__fork_generation_now();
     *out = n;
     return OL_OK;
 }
@@ -55,9 +58,20 @@ static void notifier_release(ol_notifier *n)
     free(n);
 }
 
+/* A notifier made before a fork, used in the child: its eventfd is shared with the parent
+ * (writing it would wake the parent's host) and its lock may be held by a parent thread. */
+static bool from_parent(const ol_notifier *n)
+{
+    return ol__forked_since(n->generation);
+}
+
 void ol_notifier_free(ol_notifier *n)
 {
     if (!n) return;
+    if (from_parent(n)) { /* the child's copy of the fd goes; the memory is left untouched */
+        close(n->fd);
+        return;
+    }
     pthread_mutex_lock(&n->mu);
     n->closed = true;
     pthread_mutex_unlock(&n->mu);
@@ -120,6 +134,7 @@ static void post_tag(ol_notifier *n, uint64_t tag)
 int ol_notifier_post(ol_notifier *n, uint64_t tag)
 {
     if (!n) return OL_EINVAL;
+    if (from_parent(n)) return OL_EFORKED;
     post_tag(n, tag);
     return OL_OK;
 }
@@ -152,6 +167,7 @@ static void on_settled(ol_future *f, void *user_data)
 int ol_notifier_watch(ol_notifier *n, ol_future *f, uint64_t tag)
 {
     if (!n || !f) return OL_EINVAL;
+    if (from_parent(n)) return OL_EFORKED;
     watch *w = watch_new(n, tag);
     if (!w) return OL_ENOMEM;
     int rc = ol_future_on_done(f, on_settled, w);
@@ -170,6 +186,7 @@ static void on_iter_ready(ol_iter *it, int status, void *user_data)
 int ol_notifier_watch_iter(ol_notifier *n, ol_iter *it, uint64_t tag)
 {
     if (!n || !it) return OL_EINVAL;
+    if (from_parent(n)) return OL_EFORKED;
     watch *w = watch_new(n, tag);
     if (!w) return OL_ENOMEM;
     int rc = ol_iter_on_ready(it, on_iter_ready, w);
@@ -179,7 +196,7 @@ int ol_notifier_watch_iter(ol_notifier *n, ol_iter *it, uint64_t tag)
 
 size_t ol_notifier_drain(ol_notifier *n, uint64_t *tags, size_t max)
 {
-    if (!n || (!tags && max)) return 0;
+    if (!n || (!tags && max) || from_parent(n)) return 0;
     pthread_mutex_lock(&n->mu);
     size_t taken = 0;
     while (taken < max && n->count > 0) {
@@ -199,14 +216,22 @@ size_t ol_notifier_drain(ol_notifier *n, uint64_t *tags, size_t max)
 int ol_notifier_wait(ol_notifier *n, int64_t timeout_ms)
 {
     if (!n) return OL_EINVAL;
+    if (from_parent(n)) return OL_EFORKED;
     struct pollfd pfd = {.fd = n->fd, .events = POLLIN};
-    int64_t deadline = timeout_ms > 0 ? ol__now_ms() + timeout_ms : 0;
+    /* On an executor's thread (a loop thread, or one driving a loop without thread) blocking
+     * would stall the jobs whose completions it waits for: only a poll is allowed there. */
+    if ((ol__current_loop || ol__drives_loop) && timeout_ms != 0) {
+        if (poll(&pfd, 1, 0) > 0) return OL_OK;
+        return OL_EDEADLK;
+    }
+    struct timespec deadline;
+    if (timeout_ms > 0) ol__deadline_from_now(&deadline, timeout_ms);
     for (;;) {
-        int wait_ms = timeout_ms < 0 ? -1 : (int)(timeout_ms > 0 ? deadline - ol__now_ms() : 0);
-        if (timeout_ms > 0 && wait_ms < 0) wait_ms = 0;
+        /* poll takes an int: a far deadline is reached in several polls of at most INT_MAX. */
+        int wait_ms = timeout_ms < 0 ? -1 : timeout_ms == 0 ? 0 : ol__ms_until(&deadline);
         int rc = poll(&pfd, 1, wait_ms);
         if (rc > 0) return OL_OK;
-        if (rc == 0) return OL_ETIMEDOUT;
-        if (errno != EINTR) return OL_ERROR;
+        if (rc == 0 && (timeout_ms == 0 || ol__ms_until(&deadline) == 0)) return OL_ETIMEDOUT;
+        if (rc < 0 && errno != EINTR) return OL_ERROR;
     }
 }

@@ -5,6 +5,11 @@
  * thread-safe; every function here may be called from any thread unless it says otherwise.
  * Releasing a pending future is legal: the job goes on (or is cancelled quietly) and its memory
  * is freed when the job ends.
+ *
+ * Timeouts (int64_t ms, negative: forever) are honoured whatever their size: INT64_MAX waits
+ * as long as forever. In a forked child the parent's futures and notifiers are never touched:
+ * waiting, cancelling, ol_future_on_done, and every notifier call answer OL_EFORKED at once
+ * (settled outcomes stay readable with ol_future_status and the other accessors).
  */
 #ifndef ONELOOP_FUTURE_H
 #define ONELOOP_FUTURE_H
@@ -24,9 +29,14 @@ typedef enum ol_future_state {
     OL_FUTURE_CANCELLED = 3   /* settled OL_ECANCELED */
 } ol_future_state;
 
-/* Called once when the future settles. Runs on the thread that settles it: the loop thread
- * for every built-in job. If the future has already settled, ol_future_on_done runs it at once
- * on the calling thread. Must not block. C only: bindings use a notifier instead. */
+/* Called once when the future settles. Runs on the loop thread for every built-in job,
+ * ol_future_cancel included: a cancel from another thread settles the status at once but the
+ * callbacks run on the loop thread (for an OL_LOOP_NO_THREAD loop, in its next ol_loop_run);
+ * only once the loop is shut down, when no loop thread remains, they run on the cancelling
+ * thread. A custom job finished off the loop thread runs them on that thread. If the future
+ * has already settled, ol_future_on_done runs cb at once on the calling thread (or, while a
+ * cancellation's callbacks are still on their way to the loop thread, after them there).
+ * Must not block. C only: bindings use a notifier instead. */
 typedef void (*ol_future_cb)(ol_future *future, void *user_data);
 
 OL_EXTERN void ol_future_retain(ol_future *future);
@@ -34,20 +44,25 @@ OL_EXTERN void ol_future_retain(ol_future *future);
 OL_EXTERN void ol_future_release(ol_future *future);
 
 /* Block until the future settles or timeout_ms passes (monotonic clock). Returns OL_OK once
- * settled (whatever the outcome; read it with ol_future_status), OL_ETIMEDOUT, OL_EDEADLK on
- * the loop thread of the future's loop (never blocks there), OL_EINVAL for NULL. */
+ * settled (whatever the outcome; read it with ol_future_status), OL_ETIMEDOUT, OL_EDEADLK
+ * where it could never end (never blocks there): on the loop thread of the future's loop, or,
+ * with a timeout other than 0 on a pending future, on the thread that drives an
+ * OL_LOOP_NO_THREAD loop (the first thread that called ol_loop_run), also between two runs.
+ * OL_EFORKED in a forked child for a parent's future, OL_EINVAL for NULL. */
 OL_EXTERN int ol_future_wait(ol_future *future, int64_t timeout_ms);
 
 /* Wait until every future has settled, or the timeout. OL_OK, OL_ETIMEDOUT, OL_EDEADLK,
- * OL_EINVAL (NULL array or element). n == 0 returns OL_OK at once. */
+ * OL_EFORKED (as ol_future_wait), OL_EINVAL (NULL array or element). n == 0 returns OL_OK at
+ * once. */
 OL_EXTERN int ol_wait_all(ol_future *const *futures, size_t n, int64_t timeout_ms);
 /* Wait until at least one has settled; *index (may be NULL) gets the lowest settled index. */
 OL_EXTERN int ol_wait_any(ol_future *const *futures, size_t n, int64_t timeout_ms, size_t *index);
 
-/* Ask the job to stop. If the future is still pending it settles OL_ECANCELED at once and the
- * cancellation is carried to the job on the loop thread (an HTTP transfer is removed, a timer
- * stopped). Returns OL_OK if this call cancelled it, OL_EALREADY if it had already settled
- * (the outcome stays as it was). */
+/* Ask the job to stop. If the future is still pending it settles OL_ECANCELED at once (waits
+ * return, the status reads OL_ECANCELED) and the cancellation is carried to the job on the
+ * loop thread (an HTTP transfer is removed, a timer stopped), where the on_done callbacks run
+ * (see ol_future_cb). Returns OL_OK if this call cancelled it, OL_EALREADY if it had already
+ * settled (the outcome stays as it was), OL_EFORKED in a forked child for a parent's future. */
 OL_EXTERN int ol_future_cancel(ol_future *future);
 
 OL_EXTERN ol_future_state ol_future_state_get(const ol_future *future);
@@ -62,7 +77,8 @@ OL_EXTERN void *ol_future_value(const ol_future *future);
 /* An integer value some jobs give (a work job's return, a timer's elapsed ms). */
 OL_EXTERN int64_t ol_future_value_int(const ol_future *future);
 
-/* Register cb (see ol_future_cb). Any number may be registered; they run in order. */
+/* Register cb (see ol_future_cb). Any number may be registered; they run in order.
+ * OL_EFORKED in a forked child for a parent's future (cb is never called). */
 OL_EXTERN int ol_future_on_done(ol_future *future, ol_future_cb cb, void *user_data);
 
 /* A notifier collects completions for a host runtime: when a watched future settles, its tag
@@ -71,7 +87,8 @@ OL_EXTERN int ol_future_on_done(ol_future *future, ol_future_cb cb, void *user_d
  * Tags queued on an executor's thread make the fd readable at the end of that loop iteration,
  * so everything settled in one iteration costs the host one wake-up. */
 OL_EXTERN int ol_notifier_new(ol_notifier **out);
-/* Frees the notifier. Futures still watched by it stop being reported. Any thread. */
+/* Frees the notifier. Futures still watched by it stop being reported. Any thread. In a forked
+ * child a parent's notifier only has its fd closed (the memory is left untouched). */
 OL_EXTERN void ol_notifier_free(ol_notifier *notifier);
 /* The readable fd (an eventfd or a pipe). Do not read or close it yourself. */
 OL_EXTERN int ol_notifier_fd(const ol_notifier *notifier);
@@ -86,7 +103,11 @@ OL_EXTERN int ol_notifier_post(ol_notifier *notifier, uint64_t tag);
 /* Take up to max queued tags, oldest first, without blocking; returns how many (0 if none), and
  * clears the fd's readiness once the queue is empty. */
 OL_EXTERN size_t ol_notifier_drain(ol_notifier *notifier, uint64_t *tags, size_t max);
-/* Block until at least one tag is queued or the timeout: OL_OK or OL_ETIMEDOUT. */
+/* Block until at least one tag is queued or the timeout: OL_OK or OL_ETIMEDOUT. OL_EDEADLK
+ * instead of blocking on an executor's thread (a loop thread, or a thread that drives an
+ * OL_LOOP_NO_THREAD loop): there only a timeout of 0 polls, and a ready notifier still gives
+ * OL_OK. A parent's notifier in a forked child answers OL_EFORKED here and in watch, post and
+ * watch_iter, and drain takes nothing (its eventfd is shared with the parent). */
 OL_EXTERN int ol_notifier_wait(ol_notifier *notifier, int64_t timeout_ms);
 
 OL_END_DECL

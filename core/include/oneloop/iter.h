@@ -3,7 +3,8 @@
  * An iterator is a bounded channel: the producing job pushes items on the loop thread, any
  * thread pulls them with ol_iter_next. When the channel is full the producer is paused (an HTTP
  * transfer stops reading) and resumed on the loop thread once the consumer has made room.
- * One consumer thread at a time.
+ * One consumer thread at a time; ol_iter_cancel may be called from any other thread.
+ * In a forked child an iterator of the parent answers OL_EFORKED (DESIGN.md rule 8).
  */
 #ifndef ONELOOP_ITER_H
 #define ONELOOP_ITER_H
@@ -21,15 +22,27 @@ typedef enum ol_item_kind {
 } ol_item_kind;
 
 /* Next item: OL_OK with *item (the caller frees it with ol_item_free), OL_ITEROVER at the end,
- * OL_ETIMEDOUT, the producer's failure status (the message via ol_iter_error_message), or
- * OL_EDEADLK on the loop thread. */
+ * OL_ETIMEDOUT, the producer's failure status (the message via ol_iter_error_message),
+ * OL_ECANCELED after ol_iter_cancel, OL_EFORKED for a parent's iterator in a forked child, or
+ * OL_EDEADLK instead of blocking where the wait could never end: on the loop thread, or (with
+ * a timeout other than 0 and nothing there) on the thread that drives an OL_LOOP_NO_THREAD
+ * loop. Timeouts of any size are honoured (INT64_MAX waits as long as forever). */
 OL_EXTERN int ol_iter_next(ol_iter *iter, ol_item **item, int64_t timeout_ms);
 /* The failure message after ol_iter_next returned an error ("" otherwise). Valid until the
  * iterator is closed. */
 OL_EXTERN const char *ol_iter_error_message(const ol_iter *iter);
 /* Stop and free: a producer still running is cancelled (an HTTP transfer aborted) and queued
- * items are freed. Accepts NULL. Any thread but not concurrently with ol_iter_next. */
+ * items are freed. Accepts NULL. Any thread but not concurrently with ol_iter_next or
+ * ol_iter_cancel. In a forked child a parent's iterator is left untouched (leaked). */
 OL_EXTERN void ol_iter_close(ol_iter *iter);
+/* Stop the stream without freeing the iterator, to interrupt a consumer: thread-safe, also
+ * while another thread is blocked in ol_iter_next on it (which then returns OL_ECANCELED at
+ * once). Queued items are dropped, every later ol_iter_next returns OL_ECANCELED, an armed
+ * ol_iter_on_ready callback fires (OL_OK: the end is there), and the producing job is
+ * cancelled (an HTTP transfer aborted, its future settles OL_ECANCELED if still pending).
+ * The consumer still calls ol_iter_close afterwards, never concurrently with this call.
+ * Returns OL_OK, OL_EALREADY if already cancelled, OL_EFORKED in a forked child. */
+OL_EXTERN int ol_iter_cancel(ol_iter *iter);
 /* Bytes queued and not yet pulled (for tests and monitoring). */
 OL_EXTERN size_t ol_iter_buffered(const ol_iter *iter);
 
