@@ -48,7 +48,8 @@ class HandoffSelector(selectors.EpollSelector):
         elif timeout <= 0:
             ms = 0
         else:
-            ms = math.ceil(timeout * 1e3)  # like EpollSelector: never wake before the timeout
+            # Like EpollSelector: never wake before the timeout; epoll takes an int.
+            ms = min(math.ceil(timeout * 1e3), 2**31 - 1)
         fd_map = self.get_map()
         n = lib.olpy_handoff_poll(self.fileno(), flags, len(flags), ms, self._fds, self._events,
                                   max(len(fd_map), 1))

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from . import _handoff
 from ._lazyfuture import LazyConditionFuture
-from ._waiting import guard_blocking, timeout_ms
-from .errors import CancelledError, TimeoutError
+from ._waiting import guard_blocking, lock_timeout, timeout_ms
+from .errors import CancelledError, ForkedError, TimeoutError
 
 if TYPE_CHECKING:
     from ._runner import Runner
@@ -68,7 +68,7 @@ class JobFuture(LazyConditionFuture):
         lock = self._settled
         try:
             # Interruptible by SIGINT in the main thread (POSIX lock waits are).
-            if lock.acquire(True, -1 if ms < 0 else ms / 1000.0):
+            if lock.acquire(True, lock_timeout(ms)):
                 lock.release()  # let other waiters through too
         except KeyboardInterrupt:
             self.cancel()
@@ -104,6 +104,16 @@ class JobFuture(LazyConditionFuture):
             if selector is not None:
                 selector.defer(flag)  # for the spinning waiter: as the loop thread blocks
             else:
+                flag.settled = 1
+
+    def _abandon_in_child(self) -> None:
+        """A forked child: the job runs in the parent only, so waiters here get ForkedError at
+        once instead of waiting forever."""
+        exc = ForkedError("the coroutine job runs in the parent process")
+        if self._settle_lazily(None, exc):
+            self._settled.release()
+            flag = self._handoff
+            if flag is not None:
                 flag.settled = 1
 
     def _finish(self, result: Any) -> None:

@@ -7,12 +7,22 @@ global lock orders "create the Condition" against "settle without it"."""
 from __future__ import annotations
 
 import _thread
+import os
 import concurrent.futures
 import threading
 from concurrent.futures._base import FINISHED, PENDING
 from typing import Any, Optional
 
 _create_lock = _thread.allocate_lock()
+
+
+def _after_fork_in_child() -> None:
+    # A parent thread may have held it at the fork; the child settles its futures with it.
+    global _create_lock
+    _create_lock = _thread.allocate_lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class LazyConditionFuture(concurrent.futures.Future):

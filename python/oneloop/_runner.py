@@ -10,6 +10,7 @@ import collections
 import contextvars
 import os
 import threading
+import weakref
 from concurrent.futures._base import PENDING
 from typing import Any, Callable, Coroutine, Optional
 
@@ -233,6 +234,22 @@ class Runner:
         finally:
             _leave_task(loop, task)
 
+    def abandon_in_child(self) -> None:
+        """After fork, in the child: the loop thread stayed in the parent, so every job still
+        pending here fails with ForkedError (a waiter would wait forever otherwise). A loop the
+        forking thread itself runs goes on in the child: its jobs stay."""
+        if self.thread_id == threading.get_ident():
+            return
+        self._closed = True
+        futures = [fut for coro, fut, _ in list(self._queue) if coro is not None]
+        try:
+            tasks = asyncio.all_tasks(self.loop)
+        except RuntimeError:
+            tasks = set()
+        futures += [t.get_coro().fut for t in tasks if isinstance(t.get_coro(), _Continue)]
+        for fut in futures:
+            fut._abandon_in_child()
+
     def shutdown(self, timeout: float) -> None:
         """At exit: cancel the loop's tasks (their callers' futures stay pending), give them
         timeout seconds to unwind, then stop our own thread so no Python runs in it during
@@ -267,6 +284,7 @@ class Runner:
 
 
 _runner: Optional[Runner] = None
+_every_runner: "weakref.WeakSet[Runner]" = weakref.WeakSet()  # retired ones may still run jobs
 _chosen_loop: Optional[asyncio.AbstractEventLoop] = None
 _lock = threading.Lock()
 
@@ -278,6 +296,7 @@ def current_runner() -> Runner:
         with _lock:
             if _runner is None:
                 _runner = Runner(_chosen_loop)
+                _every_runner.add(_runner)
             r = _runner
     return r
 
@@ -307,6 +326,8 @@ def _after_fork_in_child() -> None:
     # The loop thread was not copied into the child and the loop's selector is shared with the
     # parent: start afresh on next use.
     global _runner, _chosen_loop, _lock
+    for runner in list(_every_runner):
+        runner.abandon_in_child()
     _runner = None
     _chosen_loop = None
     _lock = threading.Lock()

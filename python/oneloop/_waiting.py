@@ -14,6 +14,7 @@ from ._ffi import lib
 from .errors import DeadlockError
 
 SLICE_MS = 150
+INT64_MAX = 2**63 - 1
 
 # Thread idents where a blocking wait would deadlock: the coroutine loop's thread.
 forbidden_threads: Set[int] = set()
@@ -27,7 +28,17 @@ def timeout_ms(timeout: Optional[float], name: str = "timeout") -> int:
         raise TypeError(f"{name} must be a number of seconds or None, not {type(timeout).__name__}")
     if timeout < 0 or math.isnan(timeout):
         raise ValueError(f"{name} must be >= 0 seconds or None, got {timeout!r}")
-    return int(math.ceil(timeout * 1000))
+    ms = timeout * 1000
+    # Saturated, like the core's deadlines: any larger timeout (up to inf) waits as long.
+    return INT64_MAX if ms >= INT64_MAX else int(math.ceil(ms))
+
+
+def lock_timeout(ms: int) -> float:
+    """Milliseconds from timeout_ms() as a timeout for Lock.acquire (-1: forever), which
+    refuses anything above threading.TIMEOUT_MAX: such a wait is as long as forever."""
+    if ms < 0 or ms / 1000.0 >= threading.TIMEOUT_MAX:
+        return -1
+    return ms / 1000.0
 
 
 def guard_blocking(what: str = "a blocking oneloop call") -> None:

@@ -185,3 +185,24 @@ def test_asyncio_wrap_future_of_a_native_future():
     async def main():
         return await asyncio.wrap_future(oneloop.timer(0.01))
     assert asyncio.run(main()) == 10
+
+
+HUGE_TIMEOUTS = [2**31 / 1000, 2**31, 2**63 / 1000, 1e300, float("inf")]
+
+
+@pytest.mark.parametrize("timeout", HUGE_TIMEOUTS)
+def test_huge_wait_timeouts_wait_for_the_result(server, timeout):
+    # Beyond 2^31 ms, up to infinity, a timeout means "wait as long as it takes", never
+    # "timed out at once" nor an overflow.
+    assert oneloop.timer(0.05).result(timeout=timeout) == 50
+    assert oneloop.timer(0.05).exception(timeout=timeout) is None
+
+    async def later():
+        await asyncio.sleep(0.05)
+        return "late"
+    assert oneloop.run_async_job(later()).result(timeout=timeout) == "late"
+    r = oneloop.http.get(server.url("/fault/slow-drip?bytes=2&interval=50"), wait_timeout=timeout)
+    assert r.status == 200 and len(r.content) == 2
+    with oneloop.http.stream("GET", server.url("/fault/slow-drip?bytes=2&interval=50"),
+                             wait_timeout=timeout) as s:
+        assert len(s.read()) == 2

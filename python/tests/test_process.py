@@ -67,6 +67,56 @@ print('ok')
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
 
 
+def test_parent_handles_raise_forked_error_at_once_in_a_child(server):
+    # A parent's pending coroutine job, native future and stream, used in a forked child:
+    # ForkedError at once (the job runs in the parent), never a hang.
+    code = f"""
+import asyncio, os, time, oneloop
+async def slow():
+    await asyncio.sleep(60)
+job = oneloop.run_async_job(slow())
+queued = [oneloop.run_async_job(slow()) for _ in range(3)]
+timer = oneloop.timer(60)
+stream = oneloop.http.stream('GET', {server.url('/fault/slow-drip?bytes=100&interval=2000')!r})
+pid = os.fork()
+if pid == 0:
+    def raise_(exc):
+        raise exc
+    failures = []
+    for name, wait in [('job', lambda: job.result()), ('job-timeout', lambda: job.result(timeout=30)),
+                       ('queued', lambda: queued[-1].result()),
+                       ('queued-exception', lambda: raise_(queued[0].exception())), ('timer', lambda: timer.result()),
+                       ('stream', lambda: stream.read_chunk())]:
+        t0 = time.monotonic()
+        try:
+            wait()
+            failures.append(name + ': no error')
+        except oneloop.ForkedError:
+            if time.monotonic() - t0 > 5:
+                failures.append(name + ': slow')
+        except BaseException as e:
+            failures.append(name + ': ' + repr(e))
+    print('child', failures, flush=True)
+    os._exit(0 if not failures else 3)
+for _ in range(2000):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.01)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    raise SystemExit('the child hung')
+assert os.waitstatus_to_exitcode(status) == 0, status
+assert not job.done()  # the parent's job is untouched
+job.cancel()
+stream.close()
+print('ok')
+"""
+    r = run_python(code, env={"PYTHONWARNINGS": "ignore::DeprecationWarning"}, timeout=60)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+
+
 def test_C22_multiprocessing_fork_pool(server):
     code = f"""
 import multiprocessing as mp, oneloop

@@ -2,6 +2,12 @@
 
 require "test_helper"
 
+begin
+  require "async" # Debian's ruby-async
+rescue LoadError
+  nil
+end
+
 # Puma/Unicorn preload: a child that forks after the parent used oneloop just works (C22).
 class TestFork < Minitest::Test
   def test_C22_child_after_parent_used_oneloop
@@ -33,5 +39,85 @@ class TestFork < Minitest::Test
     assert_equal [7, [1, 2], 0.01, 0, "OneLoop::ForkedError"], result
     pending_in_parent.cancel
     assert_equal 200, OneLoop.http.get(url("/json")).status, "the parent goes on"
+  end
+
+  # A byte every 2 s: a pull in the child would wait on the parent's transfer.
+  SLOW = "/fault/slow-drip?bytes=100&interval=2000"
+
+  # Runs the block in a forked child; its result (or the exception's class name) comes back.
+  # A child that hangs is killed and reported as :hung.
+  def in_child(&block)
+    reader, writer = IO.pipe
+    pid = fork do
+      reader.close
+      out = begin
+        block.call
+      rescue Exception => e # rubocop:disable Lint/RescueException
+        e.class.name
+      end
+      writer.write(Marshal.dump(out))
+    ensure
+      writer.close
+      exit!(0)
+    end
+    writer.close
+    if reader.wait_readable(20)
+      result = Marshal.load(reader.read)
+      Process.wait(pid)
+      result
+    else
+      Process.kill(:KILL, pid)
+      Process.wait(pid)
+      :hung
+    end
+  ensure
+    reader&.close
+  end
+
+  def test_reading_a_parent_stream_in_a_child_raises_forked_error_at_once
+    stream = OneLoop.http.open_stream(url(SLOW))
+    assert_equal 200, stream.head.status
+    result = in_child do
+      t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      begin
+        stream.read
+        :no_error
+      rescue OneLoop::ForkedError
+        Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0 < 5 ? :forked : :slow
+      end
+    end
+    assert_equal :forked, result
+    stream.close
+  end
+
+  def test_reading_a_parent_stream_in_a_child_thread_raises_forked_error
+    stream = OneLoop.http.open_stream(url(SLOW))
+    assert_equal 200, stream.head.status
+    result = in_child do
+      Thread.new do
+        stream.read
+        :no_error
+      rescue OneLoop::ForkedError
+        :forked
+      end.value
+    end
+    assert_equal :forked, result
+    stream.close
+  end
+
+  def test_reading_a_parent_stream_in_a_child_under_async_raises_forked_error
+    skip "the async gem is not installed (apt-get install ruby-async)" unless defined?(Async)
+    stream = OneLoop.http.open_stream(url(SLOW))
+    assert_equal 200, stream.head.status
+    result = in_child do
+      Async do
+        stream.read
+        :no_error
+      rescue OneLoop::ForkedError
+        :forked
+      end.wait
+    end
+    assert_equal :forked, result
+    stream.close
   end
 end
