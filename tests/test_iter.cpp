@@ -177,3 +177,39 @@ TEST_CASE("ol_task_push on a job not submitted as an iterator is OL_ENOTSUP", "[
     CHECK(rc == OL_ENOTSUP);
     ol_future_release(f);
 }
+
+TEST_CASE("ol_iter_cancel wakes a blocked consumer, fires on_ready and cancels the producer",
+          "[iter][cancel]") {
+    TestLoop t;
+    Producer p{0, 0};
+    const ol_custom_ops idle_ops = {OL_CUSTOM_OPS_VERSION, idle_start, producer_cancel,
+                                    producer_resume, producer_destroy};
+    ol_job *job = nullptr;
+    REQUIRE(ol_job_custom_new(&job, &idle_ops, &p) == OL_OK);
+    ol_iter *it = nullptr;
+    REQUIRE(ol_job_submit_iter(t.loop, job, 0, &it) == OL_OK);
+    std::atomic<int> ready_status{1};
+    REQUIRE(ol_iter_on_ready(it, [](ol_iter *, int status, void *u) {
+                *static_cast<std::atomic<int> *>(u) = status;
+            }, &ready_status) == OL_OK);
+    std::atomic<int> rc{1};
+    std::thread consumer([&] {
+        ol_item *item = nullptr;
+        rc = ol_iter_next(it, &item, -1);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK(rc == 1); // still blocked
+    CHECK(ol_iter_cancel(it) == OL_OK);
+    consumer.join();
+    CHECK(rc == OL_ECANCELED);
+    CHECK(ready_status == OL_OK); // the end is there for a non-blocking pull
+    ol_item *item = nullptr;
+    CHECK(ol_iter_next(it, &item, 0) == OL_ECANCELED);
+    for (int i = 0; i < 500 && p.destroys == 0; i++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(p.cancels == 1);
+    ol_iter_close(it);
+    for (int i = 0; i < 500 && p.destroys == 0; i++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(p.destroys == 1);
+}
