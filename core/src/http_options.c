@@ -10,7 +10,11 @@
 /* ---- curl_global_init once per process (DESIGN.md rule 6) */
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ol__exit_hook_after_global_init(); /* runs before the atexit cleanup curl set up */
+}
 void ol__http_global_init(void) { pthread_once(&global_once, global_init); }
 
 void ol__http_request_init(ol_http_request *req)

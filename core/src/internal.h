@@ -59,6 +59,10 @@ struct ol_loop {
     ol_deferred *deferred;
     bool deferring;
 
+    /* Process exit (loop_exit.c), under its registry lock. */
+    struct ol_loop *exit_next; /* loops whose thread runs */
+    bool exit_parked;
+
     /* Counters (relaxed atomics). */
     atomic_uint_fast64_t n_submitted, n_completed, n_failed, n_cancelled, n_queued;
     atomic_uint_fast64_t n_http_connections;
@@ -140,6 +144,13 @@ void ol__loop_retain(ol_loop *loop);
 void ol__loop_release(ol_loop *loop);
 /* Loop thread: a task finished; unlink it and free the job. */
 void ol__loop_task_ended(ol_loop *loop, ol_job *job);
+
+/* loop_exit.c: loop threads park when the process exits, before OpenSSL's exit cleanup. */
+void ol__exit_hook_after_global_init(void); /* right after curl_global_init */
+void ol__loop_exit_enter(ol_loop *loop);    /* loop thread, before uv_run */
+void ol__loop_exit_leave(ol_loop *loop);    /* loop thread, after uv_run */
+void ol__loop_exit_park_if_asked(ol_loop *loop); /* loop thread, at each wake-up */
+bool ol__loop_exit_began(void);
 
 /* loop_defer.c: work for the loop thread to do at the end of the current loop iteration. */
 void ol__loop_defer_init(ol_loop *loop);

@@ -132,6 +132,7 @@ static void handle_message(ol_loop *loop, ol_msg *msg)
 static void on_wake(uv_async_t *handle)
 {
     ol_loop *loop = handle->data;
+    ol__loop_exit_park_if_asked(loop); /* the process exits: stop here (loop_exit.c) */
     ol_msg *msg;
     /* Drain until empty: a message queued while we work gets its own uv_async_send, but
      * draining here saves the extra loop iteration. */
@@ -230,7 +231,9 @@ static void loop_thread_main(void *arg)
     ol__current_loop = loop;
     /* Shown by top -H, ps -L, gdb and py-spy, so the executor is easy to tell apart. */
     pthread_setname_np(pthread_self(), "oneloop");
+    ol__loop_exit_enter(loop);
     uv_run(&loop->uv, UV_RUN_DEFAULT);
+    ol__loop_exit_leave(loop);
     ol__current_loop = NULL;
 }
 
@@ -364,6 +367,7 @@ int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms)
     if (!loop) return OL_EINVAL;
     if (loop->generation != atomic_load(&ol__fork_generation)) return OL_EFORKED;
     if (loop->has_thread && ol__current_loop == loop) return OL_EDEADLK;
+    if (loop->has_thread && ol__loop_exit_began()) return OL_ECLOSED; /* parked, never joined */
     int expected = OL_LOOP_RUNNING;
     if (!atomic_compare_exchange_strong(&loop->state, &expected, OL_LOOP_CLOSING))
         return OL_ECLOSED; /* someone else shut it down */

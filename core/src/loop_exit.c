@@ -1,0 +1,137 @@
+/* Process exit with loop threads still running (DESIGN.md rule 9, issue 13.1).
+ *
+ * exit() (or a return from main) runs the atexit handlers and then every library's destructors
+ * on the exiting thread, while our loop threads go on. OpenSSL's cleanup, an atexit handler
+ * that curl_global_init registers, freed OpenSSL's tables under a TLS handshake running on the
+ * loop thread, and the process died with SIGSEGV in most runs. So, before that cleanup, every
+ * loop thread of the process parks: it stops at its next wake-up (in on_wake, between libuv
+ * callbacks, so outside any libcurl or OpenSSL call) and sleeps there until the process is
+ * gone. Nothing is joined, freed, cancelled or settled: the process is ending.
+ *
+ * The exiting thread waits for the parking at most PARK_WAIT_MS, so a loop thread stuck in a
+ * long callback delays exit by that bound, never forever. Atexit handlers run last-in first-out:
+ * park_all_loops is registered right after curl_global_init (so it runs before OpenSSL's
+ * cleanup) and when the first loop thread starts; a destructor is the second line for cleanup
+ * registered later still. Parking again is a no-op. A loop thread that calls exit() itself is
+ * left alone (it is not in a callback of libcurl), and a forked child forgets the parent's
+ * loop threads (they do not exist there). */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+enum { PARK_WAIT_MS = 2000 };
+
+/* Loop threads that run their loop now: each adds itself when it starts and removes itself
+ * when uv_run returns, so an entry's loop is never freed while listed. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t registry_changed; /* monotonic clock; a thread parked or left */
+static ol_loop *running_loops;
+static atomic_bool exit_began;
+static atomic_bool registry_ready; /* a loop thread ran or curl was initialised */
+
+static void init_cond(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&registry_changed, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+static void atfork_prepare(void) { pthread_mutex_lock(&registry_lock); }
+static void atfork_parent(void) { pthread_mutex_unlock(&registry_lock); }
+static void atfork_child(void)
+{
+    pthread_mutex_init(&registry_lock, NULL);
+    init_cond(); /* the parent's parked threads may have waited on it */
+    running_loops = NULL; /* the parent's threads are not in the child */
+    atomic_store(&exit_began, false);
+}
+
+static void park_all_loops(void);
+static void register_exit_hook(void) { atexit(park_all_loops); }
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static void init_registry(void)
+{
+    init_cond();
+    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    register_exit_hook();
+    atomic_store(&registry_ready, true);
+}
+
+void ol__exit_hook_after_global_init(void)
+{
+    pthread_once(&init_once, init_registry);
+    register_exit_hook(); /* after OpenSSL's own atexit handler, so ours runs first */
+}
+
+/* Registry lock held. Never returns: the process ends around this thread. */
+static void park_here(ol_loop *loop)
+{
+    loop->exit_parked = true;
+    pthread_cond_broadcast(&registry_changed);
+    for (;;) pthread_cond_wait(&registry_changed, &registry_lock);
+}
+
+void ol__loop_exit_enter(ol_loop *loop)
+{
+    pthread_once(&init_once, init_registry);
+    pthread_mutex_lock(&registry_lock);
+    if (atomic_load(&exit_began)) park_here(loop); /* started while the process exits */
+    loop->exit_next = running_loops;
+    running_loops = loop;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void ol__loop_exit_leave(ol_loop *loop)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (ol_loop **p = &running_loops; *p; p = &(*p)->exit_next) {
+        if (*p == loop) {
+            *p = loop->exit_next;
+            break;
+        }
+    }
+    pthread_cond_broadcast(&registry_changed);
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void ol__loop_exit_park_if_asked(ol_loop *loop)
+{
+    if (!atomic_load_explicit(&exit_began, memory_order_acquire)) return;
+    pthread_mutex_lock(&registry_lock);
+    park_here(loop);
+}
+
+bool ol__loop_exit_began(void) { return atomic_load(&exit_began); }
+
+/* Registry lock held. Wakes the loop threads not parked yet; true when none is left. */
+static bool wake_unparked(void)
+{
+    bool all_parked = true;
+    for (ol_loop *loop = running_loops; loop; loop = loop->exit_next) {
+        if (loop->exit_parked || loop == ol__current_loop) continue;
+        uv_async_send(&loop->wake); /* its on_wake parks it */
+        all_parked = false;
+    }
+    return all_parked;
+}
+
+static void park_all_loops(void)
+{
+    if (!atomic_load(&registry_ready)) return; /* no loop thread ever ran */
+    pthread_mutex_lock(&registry_lock);
+    atomic_store_explicit(&exit_began, true, memory_order_release);
+    struct timespec deadline;
+    ol__deadline_from_now(&deadline, PARK_WAIT_MS);
+    while (!wake_unparked()) {
+        if (pthread_cond_timedwait(&registry_changed, &registry_lock, &deadline) != 0) break;
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* The second line: runs from _dl_fini, before the destructors of libcurl and OpenSSL that this
+ * library depends on. Does nothing when the atexit handler ran already and parked them all. */
+__attribute__((destructor)) static void park_all_loops_at_unload(void) { park_all_loops(); }
