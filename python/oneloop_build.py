@@ -82,17 +82,32 @@ int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *
                            ol_future **out);
 void olpy_release_all(ol_future **futures, size_t n);
 int olpy_notifier_watch_all(ol_notifier *notifier, ol_future **futures, size_t n, uint64_t tag);
-extern "Python" int olpy_work_call(void *arg, void **value, ol_free_fn *value_free,
-                                   int64_t *value_int);
+extern "Python+C" int olpy_work_call(void *arg, void **value, ol_free_fn *value_free,
+                                     int64_t *value_int);
+int olpy_work_guarded(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int);
+void olpy_python_exiting(void);
 void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response **responses,
                          int *statuses, const char **bodies, size_t *sizes);
 """ + _read(os.path.join(CSRC_DIR, "handoff.h"))
 
 HELPERS_SRC = r"""
 #include <oneloop.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 """ + REQ_STRUCT + r"""
+/* Work jobs call Python from libuv's pool threads. At interpreter exit libuv's own exit
+ * cleanup still runs the queued ones, after Python is finalized: CFFI would then take the GIL
+ * of a finalized interpreter and crash (SIGSEGV in PyGILState_Ensure). The interpreter's
+ * atexit handler (_lifecycle.py) raises this flag first; later jobs end cancelled. */
+int olpy_work_call(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int);
+static atomic_int olpy_exiting;
+void olpy_python_exiting(void) { atomic_store(&olpy_exiting, 1); }
+int olpy_work_guarded(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int)
+{
+    if (atomic_load(&olpy_exiting)) return OL_ECANCELED;
+    return olpy_work_call(arg, value, value_free, value_int);
+}
 static int olpy_build(const olpy_req *r, ol_job **out)
 {
     ol_job *job = NULL;

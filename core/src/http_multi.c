@@ -133,6 +133,7 @@ static void on_poll(uv_poll_t *poll, int status, int events)
 {
     http_sock *s = poll->data;
     ol_http_ctx *ctx = s->ctx;
+    ol__loop_exit_park_if_asked(ctx->loop); /* never enter curl once the process exits */
     if (!s->wanted) {
         /* An idle pooled connection became readable (the server closed it): stop watching;
          * curl notices the dead connection when it next picks it. */
@@ -220,6 +221,7 @@ void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy)
 static void on_timer(uv_timer_t *timer)
 {
     ol_http_ctx *ctx = timer->data;
+    ol__loop_exit_park_if_asked(ctx->loop);
     curl_multi_socket_action(ctx->multi, CURL_SOCKET_TIMEOUT, 0, &ctx->running);
     process_done(ctx);
 }

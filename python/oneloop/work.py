@@ -53,7 +53,7 @@ def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> "NativeFuture[T]"
     entry = _jobs[key] = [fn, args, kwargs, None]
     job = ffi.new("ol_job **")
     try:
-        check(lib.ol_job_work_new(job, lib.olpy_work_call, ffi.cast("void *", key), ffi.NULL))
+        check(lib.ol_job_work_new(job, lib.olpy_work_guarded, ffi.cast("void *", key), ffi.NULL))
         out = ffi.new("ol_future **")
         check(lib.ol_job_submit(_executor.default_loop(), job[0], out))
     except BaseException:

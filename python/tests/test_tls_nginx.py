@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -117,3 +118,35 @@ def test_C17_http2_multiplexes_a_burst(nginx):
     before = oneloop.stats()["http_connections"]
     assert [r.status for r in http.gather(reqs, timeout=30)] == [200] * 40
     assert oneloop.stats()["http_connections"] - before <= 2
+
+
+# C23 with TLS (issue 13.1): an interpreter that exits with 300 HTTPS requests in flight (plus
+# timers, work and a held stream) exits with status 0, never a signal, by either exit path.
+# The crash was a race (OpenSSL's exit cleanup under a handshake on the loop thread), so each
+# path runs 20 times with a random 0-40 ms pause between submitting and exiting.
+_EXIT_WITH_HTTPS = """
+import os, random, sys, time, oneloop
+from oneloop import http
+port, ca, how, seed = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+random.seed(seed)
+url = f"https://localhost:{port}/"
+held = [http.submit("GET", url, verify=ca if i % 2 else True) for i in range(300)]
+held += [oneloop.timer(random.randrange(60)) for _ in range(20)]
+held += [oneloop.work.submit(time.sleep, 0.05) for _ in range(4)]
+time.sleep(random.randrange(41) / 1000)
+if how == "os._exit":
+    os._exit(0)
+"""
+
+
+@pytest.mark.parametrize("how", ["interpreter exit", "os._exit"])
+def test_C23_exit_with_300_https_requests_in_flight_never_crashes(nginx, how):
+    outcomes = []
+    for seed in range(20):
+        r = subprocess.run([sys.executable, "-c", _EXIT_WITH_HTTPS, str(nginx["port"]),
+                            nginx["ca"], how, str(seed)],
+                           capture_output=True, text=True, timeout=60,
+                           cwd=os.path.dirname(__file__))  # python/ would shadow the install
+        outcomes.append((seed, r.returncode, r.stderr[-300:]))
+    failed = [o for o in outcomes if o[1] != 0]
+    assert not failed, f"{len(failed)} of 20 runs failed (seed, exit status, stderr): {failed}"
