@@ -1,11 +1,59 @@
 /* Exits from main with jobs in flight on the default loop (C23). Run by test_fork.cpp as a
- * process of its own, so that exit() meets nothing but oneloop. */
+ * process of its own, so that exit() meets nothing but oneloop.
+ *   exit_with_jobs                 1000 timers in flight
+ *   exit_with_jobs queued-work F   100 work jobs of 200 ms (most still queued in libuv's pool);
+ *                                  each one that runs appends a byte to file F */
 #include <oneloop.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-int main(void)
+static const char *marks_path;
+
+static int mark_and_sleep(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int)
+{
+    (void)arg; (void)value; (void)value_free; (void)value_int;
+    int fd = open(marks_path, O_WRONLY | O_APPEND);
+    if (fd >= 0) {
+        if (write(fd, "w", 1) != 1) { /* the test then sees fewer marks: it checks an upper bound */ }
+        close(fd);
+    }
+    struct timespec ts = { 0, 200 * 1000000L };
+    nanosleep(&ts, NULL);
+    return OL_OK;
+}
+
+static int exit_with_queued_work(ol_loop *loop)
+{
+    for (int i = 0; i < 100; i++) {
+        ol_job *job = NULL;
+        ol_future *f = NULL;
+        if (ol_job_work_new(&job, mark_and_sleep, NULL, NULL) != OL_OK ||
+            ol_job_submit(loop, job, &f) != OL_OK)
+            return 2;
+    }
+    /* Exit once the pool is busy: the first job has started. */
+    for (int i = 0; i < 5000; i++) {
+        FILE *marks = fopen(marks_path, "r");
+        int started = marks && fgetc(marks) != EOF;
+        if (marks) fclose(marks);
+        if (started) break;
+        struct timespec ts = { 0, 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    puts("exiting with 100 work jobs in flight");
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     ol_loop *loop = ol_loop_default();
+    if (argc == 3 && strcmp(argv[1], "queued-work") == 0) {
+        marks_path = argv[2];
+        return exit_with_queued_work(loop);
+    }
     for (int i = 0; i < 1000; i++) {
         ol_job *job = NULL;
         ol_future *f = NULL;

@@ -2,6 +2,7 @@
 #include "support/core_helpers.hpp"
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +67,27 @@ TEST_CASE("C23 a process exits promptly with jobs in flight", "[fork][exit]") {
         _exit(127);
     }
     CHECK(wait_child(pid, 20) == 0);
+}
+
+TEST_CASE("C23 work jobs still queued in the thread pool at exit never start", "[fork][exit]") {
+    // libuv's exit cleanup runs the queued work of its pool after every other library's
+    // cleanup. 100 jobs of 200 ms on a pool of 4: only those already running may run.
+    char marks[] = "/tmp/oneloop-exit-work-XXXXXX";
+    int fd = mkstemp(marks);
+    REQUIRE(fd >= 0);
+    close(fd);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        execl(OL_EXIT_WITH_JOBS, OL_EXIT_WITH_JOBS, "queued-work", marks, (char *)nullptr);
+        _exit(127);
+    }
+    CHECK(wait_child(pid, 60) == 0);
+    struct stat st {};
+    REQUIRE(stat(marks, &st) == 0);
+    unlink(marks);
+    CHECK(st.st_size >= 1);
+    CHECK(st.st_size < 50); // all 100 before the fix
 }
 
 TEST_CASE("C23 exit after shutting the default loop down refuses new jobs cleanly", "[fork][exit]") {

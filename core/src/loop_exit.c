@@ -6,7 +6,10 @@
  * loop thread, and the process died with SIGSEGV in most runs. So, before that cleanup, every
  * loop thread of the process parks: it stops at its next wake-up (in on_wake, between libuv
  * callbacks, so outside any libcurl or OpenSSL call) and sleeps there until the process is
- * gone. Nothing is joined, freed, cancelled or settled: the process is ending.
+ * gone. Nothing is joined, freed or settled: the process is ending. Work jobs still queued in
+ * libuv's thread pool are taken out first: libuv's own exit cleanup (a destructor) would run
+ * them after every other library's cleanup, and make exit wait for all of them. A work
+ * function already running runs to its end, and exit waits for it.
  *
  * The exiting thread waits for the parking at most PARK_WAIT_MS, so a loop thread stuck in a
  * long callback delays exit by that bound, never forever. Atexit handlers run last-in first-out:
@@ -98,9 +101,18 @@ void ol__loop_exit_leave(ol_loop *loop)
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* Loop thread. A work job's cancel is uv_cancel alone (queued requests only); the completion
+ * it queues would run on this loop, which never runs again, so nothing settles. */
+static void unqueue_work(ol_loop *loop)
+{
+    for (ol_job *job = loop->tasks; job; job = job->next)
+        if (job->kind == OL_JOB_WORK) job->ops->cancel(job);
+}
+
 void ol__loop_exit_park_if_asked(ol_loop *loop)
 {
     if (!atomic_load_explicit(&exit_began, memory_order_acquire)) return;
+    unqueue_work(loop);
     pthread_mutex_lock(&registry_lock);
     park_here(loop);
 }
