@@ -2,10 +2,13 @@
  * process of its own, so that exit() meets nothing but oneloop.
  *   exit_with_jobs                 1000 timers in flight
  *   exit_with_jobs queued-work F   100 work jobs of 200 ms (most still queued in libuv's pool);
- *                                  each one that runs appends a byte to file F */
+ *                                  each one that runs appends a byte to file F
+ *   exit_with_jobs shutdown-at-exit  an atexit handler that runs after the library's own
+ *                                  shuts the default loop down: it must return, not hang */
 #include <oneloop.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,8 +50,16 @@ static int exit_with_queued_work(ol_loop *loop)
     return 0;
 }
 
+/* Registered before the library's handler, so it runs after the loop thread parked. */
+static void shutdown_late(void)
+{
+    int rc = ol_loop_shutdown(ol_loop_default(), 1000);
+    if (rc != OL_ECLOSED) _exit(30);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "shutdown-at-exit") == 0) atexit(shutdown_late);
     ol_loop *loop = ol_loop_default();
     if (argc == 3 && strcmp(argv[1], "queued-work") == 0) {
         marks_path = argv[2];

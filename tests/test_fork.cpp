@@ -90,6 +90,17 @@ TEST_CASE("C23 work jobs still queued in the thread pool at exit never start", "
     CHECK(st.st_size < 50); // all 100 before the fix
 }
 
+TEST_CASE("C23 ol_loop_shutdown from a late exit handler returns instead of joining",
+          "[fork][exit]") {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        execl(OL_EXIT_WITH_JOBS, OL_EXIT_WITH_JOBS, "shutdown-at-exit", (char *)nullptr);
+        _exit(127);
+    }
+    CHECK(wait_child(pid, 20) == 0); // -1: it hung joining the parked loop thread
+}
+
 TEST_CASE("C23 exit after shutting the default loop down refuses new jobs cleanly", "[fork][exit]") {
     pid_t pid = fork();
     REQUIRE(pid >= 0);

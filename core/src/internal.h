@@ -146,6 +146,7 @@ void ol__loop_release(ol_loop *loop);
 void ol__loop_task_ended(ol_loop *loop, ol_job *job);
 
 /* loop_exit.c: loop threads park when the process exits, before OpenSSL's exit cleanup. */
+void ol__loop_exit_init(void);              /* before a loop thread is created */
 void ol__exit_hook_after_global_init(void); /* right after curl_global_init */
 void ol__loop_exit_enter(ol_loop *loop);    /* loop thread, before uv_run */
 void ol__loop_exit_leave(ol_loop *loop);    /* loop thread, after uv_run */

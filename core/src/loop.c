@@ -263,6 +263,7 @@ static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_defau
     ol__loop_defer_init(loop);
 
     if (!(loop->opts.flags & OL_LOOP_NO_THREAD)) {
+        ol__loop_exit_init(); /* its exit handler, before the thread can exist */
         /* The loop thread runs with every signal blocked (DESIGN.md rule 5). */
         sigset_t all, old;
         sigfillset(&all);

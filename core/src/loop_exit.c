@@ -14,7 +14,7 @@
  * The exiting thread waits for the parking at most PARK_WAIT_MS, so a loop thread stuck in a
  * long callback delays exit by that bound, never forever. Atexit handlers run last-in first-out:
  * park_all_loops is registered right after curl_global_init (so it runs before OpenSSL's
- * cleanup) and when the first loop thread starts; a destructor is the second line for cleanup
+ * cleanup) and before the first loop thread starts; a destructor is the second line for cleanup
  * registered later still. Parking again is a no-op. A loop thread that calls exit() itself is
  * left alone (it is not in a callback of libcurl), and a forked child forgets the parent's
  * loop threads (they do not exist there). */
@@ -64,9 +64,11 @@ static void init_registry(void)
     atomic_store(&registry_ready, true);
 }
 
+void ol__loop_exit_init(void) { pthread_once(&init_once, init_registry); }
+
 void ol__exit_hook_after_global_init(void)
 {
-    pthread_once(&init_once, init_registry);
+    ol__loop_exit_init();
     register_exit_hook(); /* after OpenSSL's own atexit handler, so ours runs first */
 }
 
@@ -80,7 +82,6 @@ static void park_here(ol_loop *loop)
 
 void ol__loop_exit_enter(ol_loop *loop)
 {
-    pthread_once(&init_once, init_registry);
     pthread_mutex_lock(&registry_lock);
     if (atomic_load(&exit_began)) park_here(loop); /* started while the process exits */
     loop->exit_next = running_loops;
