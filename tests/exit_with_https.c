@@ -5,7 +5,7 @@
  * test_http_exit.cpp; any signal (the SIGSEGV of OpenSSL's exit cleanup racing a handshake
  * on the loop thread) or a hang is a failure.
  *
- * usage: exit_with_https PORT CA_FILE SEED return|exit|exit-from-thread */
+ * usage: exit_with_https PORT CA_FILE SEED return|exit|exit-from-thread|exit-from-loop-thread */
 #include <oneloop.h>
 
 #include <pthread.h>
@@ -75,15 +75,31 @@ static void *exit_now(void *arg)
     exit(0);
 }
 
+static void exit_from_callback(ol_future *f, void *user_data)
+{
+    (void)f; (void)user_data;
+    exit(0); /* on the loop thread: it parks nothing of its own, the others park */
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
-        fprintf(stderr, "usage: %s PORT CA_FILE SEED return|exit|exit-from-thread\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT CA_FILE SEED return|exit|exit-from-thread|"
+                        "exit-from-loop-thread\n", argv[0]);
         return 2;
     }
     srand((unsigned)strtoul(argv[3], NULL, 10));
     const char *how = argv[4];
     if (submit_mix(atoi(argv[1]), argv[2]) != 0) return 3;
+    if (strcmp(how, "exit-from-loop-thread") == 0) {
+        ol_job *job = NULL;
+        ol_future *f = NULL;
+        if (ol_job_timer_new(&job, (uint64_t)(rand() % 41)) != OL_OK ||
+            ol_job_submit(ol_loop_default(), job, &f) != OL_OK ||
+            ol_future_on_done(f, exit_from_callback, NULL) != OL_OK)
+            return 5;
+        for (;;) sleep_ms(1000);
+    }
     sleep_ms((unsigned)(rand() % 41));
     if (strcmp(how, "exit") == 0) exit(0);
     if (strcmp(how, "exit-from-thread") == 0) {

@@ -60,3 +60,8 @@ TEST_CASE("C23 exit() from another thread while main submits HTTPS never crashes
           "[http][tls][exit]") {
     exits_cleanly_every_time("exit-from-thread");
 }
+
+TEST_CASE("C23 exit() from a callback on the loop thread with HTTPS in flight never crashes",
+          "[http][tls][exit]") {
+    exits_cleanly_every_time("exit-from-loop-thread");
+}

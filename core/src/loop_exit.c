@@ -135,6 +135,7 @@ static bool wake_unparked(void)
 static void park_all_loops(void)
 {
     if (!atomic_load(&registry_ready)) return; /* no loop thread ever ran */
+    if (ol__current_loop) unqueue_work(ol__current_loop); /* exit() from a loop callback */
     pthread_mutex_lock(&registry_lock);
     atomic_store_explicit(&exit_began, true, memory_order_release);
     struct timespec deadline;
