@@ -58,7 +58,9 @@ OL_EXTERN int ol_loop_new(ol_loop **out, const ol_loop_options *opts);
  * and free the loop. Every future of the loop is settled when this returns. Any thread but the
  * loop thread (OL_EDEADLK). For ol_loop_default() it shuts the process-wide loop down: later
  * submits to it fail with OL_ECLOSED. Returns OL_OK, or OL_ETIMEDOUT if jobs had to be
- * cancelled. A loop without thread must be shut down from the thread that drives it. */
+ * cancelled. A loop without thread must be shut down from the thread that drives it.
+ * Once the process exits (exit(), a return from main: see README "Exit with jobs in flight"),
+ * a loop with a thread is parked, not joined: this returns OL_ECLOSED at once. */
 OL_EXTERN int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms);
 
 /* For OL_LOOP_NO_THREAD loops. */
