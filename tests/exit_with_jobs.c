@@ -4,7 +4,8 @@
  *   exit_with_jobs queued-work F   100 work jobs of 200 ms (most still queued in libuv's pool);
  *                                  each one that runs appends a byte to file F
  *   exit_with_jobs shutdown-at-exit  an atexit handler that runs after the library's own
- *                                  shuts the default loop down: it must return, not hang */
+ *                                  shuts the default loop and an OL_LOOP_NO_THREAD loop down:
+ *                                  both calls must return, not hang */
 #include <oneloop.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,16 +51,34 @@ static int exit_with_queued_work(ol_loop *loop)
     return 0;
 }
 
+static ol_loop *own_loop; /* OL_LOOP_NO_THREAD, driven by this (the exiting) thread */
+
 /* Registered before the library's handler, so it runs after the loop thread parked. */
 static void shutdown_late(void)
 {
-    int rc = ol_loop_shutdown(ol_loop_default(), 1000);
-    if (rc != OL_ECLOSED) _exit(30);
+    if (ol_loop_shutdown(own_loop, 0) != OL_ETIMEDOUT) _exit(31); /* runs here, not parked */
+    if (ol_loop_shutdown(ol_loop_default(), 1000) != OL_ECLOSED) _exit(30);
+}
+
+static int start_own_loop(void)
+{
+    ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
+    opts.flags = OL_LOOP_NO_THREAD;
+    ol_job *job = NULL;
+    ol_future *f = NULL;
+    if (ol_loop_new(&own_loop, &opts) != OL_OK || ol_job_timer_new(&job, 600000) != OL_OK ||
+        ol_job_submit(own_loop, job, &f) != OL_OK)
+        return -1;
+    ol_loop_run(own_loop, OL_RUN_NOWAIT);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "shutdown-at-exit") == 0) atexit(shutdown_late);
+    if (argc == 2 && strcmp(argv[1], "shutdown-at-exit") == 0) {
+        atexit(shutdown_late);
+        if (start_own_loop() != 0) return 3;
+    }
     ol_loop *loop = ol_loop_default();
     if (argc == 3 && strcmp(argv[1], "queued-work") == 0) {
         marks_path = argv[2];

@@ -4,9 +4,10 @@
  * on the exiting thread, while our loop threads go on. OpenSSL's cleanup, an atexit handler
  * that curl_global_init registers, freed OpenSSL's tables under a TLS handshake running on the
  * loop thread, and the process died with SIGSEGV in most runs. So, before that cleanup, every
- * loop thread of the process parks: it stops at its next wake-up (in on_wake, between libuv
- * callbacks, so outside any libcurl or OpenSSL call) and sleeps there until the process is
- * gone. Nothing is joined, freed or settled: the process is ending. Work jobs still queued in
+ * loop thread of the process parks: it stops at the start of its next libuv callback that
+ * could enter libcurl (on_wake, and the HTTP socket and timer callbacks: outside any libcurl
+ * or OpenSSL call; a thread busy with hundreds of handshakes in one poll phase would reach
+ * on_wake too late) and sleeps there until the process is gone. Nothing is joined, freed or settled: the process is ending. Work jobs still queued in
  * libuv's thread pool are taken out first: libuv's own exit cleanup (a destructor) would run
  * them after every other library's cleanup, and make exit wait for all of them. A work
  * function already running runs to its end, and exit waits for it.
@@ -16,8 +17,9 @@
  * park_all_loops is registered right after curl_global_init (so it runs before OpenSSL's
  * cleanup) and before the first loop thread starts; a destructor is the second line for cleanup
  * registered later still. Parking again is a no-op. A loop thread that calls exit() itself is
- * left alone (it is not in a callback of libcurl), and a forked child forgets the parent's
- * loop threads (they do not exist there). */
+ * left alone (it is not in a callback of libcurl), a loop without a thread of its own is the
+ * host's to stop, and a forked child forgets the parent's loop threads (they do not exist
+ * there). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -113,6 +115,8 @@ static void unqueue_work(ol_loop *loop)
 void ol__loop_exit_park_if_asked(ol_loop *loop)
 {
     if (!atomic_load_explicit(&exit_began, memory_order_acquire)) return;
+    /* An OL_LOOP_NO_THREAD loop runs on a host thread, maybe the exiting one: never park it. */
+    if (!loop->has_thread) return;
     unqueue_work(loop);
     pthread_mutex_lock(&registry_lock);
     park_here(loop);
