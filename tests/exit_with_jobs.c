@@ -69,6 +69,7 @@ static int start_own_loop(void)
     if (ol_loop_new(&own_loop, &opts) != OL_OK || ol_job_timer_new(&job, 600000) != OL_OK ||
         ol_job_submit(own_loop, job, &f) != OL_OK)
         return -1;
+    ol_future_release(f); /* legal while pending: the loop frees it at shutdown */
     ol_loop_run(own_loop, OL_RUN_NOWAIT);
     return 0;
 }
