@@ -1,4 +1,4 @@
-/* Process exit with loop threads still running (DESIGN.md rule 9, issue 13.1).
+/* Process exit with loop threads still running (docs/threading.md rule 9, issue 13.1).
  *
  * exit() (or a return from main) runs the atexit handlers and then every library's destructors
  * on the exiting thread, while our loop threads go on. OpenSSL's cleanup, an atexit handler
