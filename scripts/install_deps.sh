@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   libuv1-dev libcurl4-openssl-dev zlib1g-dev   # the core and the fixture server
   catch2                                       # core tests
+  abigail-tools                                # ABI check against the last release (abidiff)
   nginx-light openssl curl                     # TLS/HTTP2 tests (nginx), certificates
   clang libclang-rt-14-dev                     # libFuzzer harness
   ruby ruby-dev swig ruby-typhoeus ruby-async  # Ruby gem, its benchmark peer, fiber tests
