@@ -39,6 +39,12 @@ cmake -S "$here/consumer" -B "$tmp/cmake_quiet" -DCMAKE_PREFIX_PATH="$prefix" -D
   || { cat "$tmp/quiet.log"; echo "FAIL: find_package(oneloop QUIET) without pkg-config"; exit 1; }
 cmake --build "$tmp/cmake_quiet" >/dev/null
 LD_LIBRARY_PATH="$libpath" "$tmp/cmake_quiet/consumer"
+# ... while asking for the static library then fails, saying what it needs.
+if cmake -S "$here/consumer" -B "$tmp/cmake_static" -DCMAKE_PREFIX_PATH="$prefix" \
+     -DPKG_CONFIG_EXECUTABLE="$tmp/no-such-pkg-config" >"$tmp/static.log" 2>&1 \
+   || ! grep -q "needs pkg-config" "$tmp/static.log"; then
+  cat "$tmp/static.log"; echo "FAIL: COMPONENTS static without pkg-config: no clear error"; exit 1
+fi
 
 # pkg-config: the flags name the installed folders exactly (a DESTDIR install is read through
 # PKG_CONFIG_SYSROOT_DIR, as a cross build would; system folders are kept to compare them).
