@@ -37,6 +37,15 @@ trap 'rm -rf "$tmp"' EXIT
 header_functions >"$tmp/headers"
 map_symbols | awk '{print $1}' | sort -u >"$tmp/map"
 
+# A declaration at the start of a line without OL_EXTERN would be hidden (not exported).
+no_extern=$(grep -nE '^[A-Za-z_].*\bol_[A-Za-z0-9_]+[ \t]*\(' \
+              "$root"/core/include/oneloop.h "$root"/core/include/oneloop/*.h \
+            | grep -vE '^[^:]*:[0-9]+:(OL_EXTERN|typedef|static|#)' | sed "s|^$root/||" || true)
+if [ -n "$no_extern" ]; then
+  fail=1; echo "FAIL: public functions declared without OL_EXTERN (they would not be exported):"
+  sed 's/^/    /' <<<"$no_extern"
+fi
+
 if grep -q '\*[ \t]*;' <(grep -v '^[ \t]*local:' "$root/$map" | grep -v '^[ \t]*/\?\*'); then
   echo "FAIL: $map exports by pattern; list each function by name instead"; fail=1
 fi
