@@ -18,7 +18,7 @@ abi_dump() {
 if [ "${1:-}" = "--dump" ]; then abi_dump "$2" "$3" "$4"; exit 0; fi
 lib=${1:?usage: check_abi.sh path/to/liboneloop.so [public-headers-dir]}
 headers=${2:-$root/core/include}
-baseline=$root/core/abi/oneloop-0.1.abi
+baseline=${ONELOOP_ABI_BASELINE:-$root/core/abi/oneloop-0.1.abi}  # the env: tests only
 frozen_node=ONELOOP_0   # the version node of the baseline's functions (core/oneloop.map)
 
 if ! command -v abidiff >/dev/null; then
