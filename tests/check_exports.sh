@@ -21,11 +21,10 @@ header_functions() {
        }' "$root"/core/include/oneloop.h "$root"/core/include/oneloop/*.h | sort -u
 }
 
-# "symbol node" for every symbol core/oneloop.map lists.
+# Every symbol core/oneloop.map lists, whatever its node (comments skipped).
 map_symbols() {
   awk '/^[ \t]*\/\*/, /\*\// { next }
-       /^[A-Za-z_][A-Za-z0-9_.]*[ \t]*\{/ { node = $1; sub(/\{.*/, "", node) }
-       /^[ \t]+[A-Za-z_][A-Za-z0-9_]*;/ { sym = $1; sub(/;.*/, "", sym); print sym, node }' \
+       /^[ \t]+[A-Za-z_][A-Za-z0-9_]*;/ { sym = $1; sub(/;.*/, "", sym); print sym }' \
     "$root/$map" | sort -u
 }
 
@@ -35,7 +34,7 @@ fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 header_functions >"$tmp/headers"
-map_symbols | awk '{print $1}' | sort -u >"$tmp/map"
+map_symbols >"$tmp/map"
 
 # A declaration at the start of a line without OL_EXTERN would be hidden (not exported).
 no_extern=$(grep -nE '^[A-Za-z_].*\bol_[A-Za-z0-9_]+[ \t]*\(' \
