@@ -1,12 +1,14 @@
 # oneloop: the two Quick start commands and the steps behind them.
 #   make demo   runs the main demo (installs what it needs)
 #   make test   builds everything and runs every test suite (installs what it needs)
+#   make test-curl8   the core and HTTP tests again, against libcurl 8 from bookworm-backports
 BUILD ?= $(CURDIR)/build
+CURL8_BUILD ?= $(CURDIR)/build-curl8
 JOBS ?= 2
 export ONELOOP_BUILD_DIR := $(BUILD)
 
 .PHONY: all deps build demo test test-core test-python test-ruby test-node \
-        test-sanitizers test-asan test-tsan fuzz bench clean
+        test-sanitizers test-asan test-tsan test-curl8 fuzz bench clean
 
 all: build
 
@@ -34,6 +36,18 @@ test-ruby:
 test-node:
 	./node/run_tests.sh
 
+# The core's and HTTP tests against a second libcurl: Debian 12 ships 7.88, bookworm-backports
+# 8.x. scripts/curl_backports.sh unpacks it into $(CURL8_BUILD)/prefix (nothing is installed);
+# the build's RUNPATH makes the tests load it, which curl_version_check proves.
+test-curl8: deps
+	prefix=$$(./scripts/curl_backports.sh $(CURL8_BUILD)) && \
+	cmake -S . -B $(CURL8_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONELOOP_WERROR=ON \
+	  -DONELOOP_BINDINGS=OFF -DONELOOP_BENCH=OFF -DCMAKE_PREFIX_PATH="$$prefix" >/dev/null
+	cmake --build $(CURL8_BUILD) -j$(JOBS)
+	ldd $(CURL8_BUILD)/core/liboneloop.so | grep libcurl
+	$(CURL8_BUILD)/tests/curl_version_check "$$(cat $(CURL8_BUILD)/prefix/VERSION)"
+	cd $(CURL8_BUILD) && ctest --output-on-failure
+
 # The core's tests again under AddressSanitizer+UBSan and ThreadSanitizer (CI runs these).
 test-sanitizers: test-asan test-tsan
 
@@ -51,4 +65,4 @@ bench: build
 	$(BUILD)/bench/bench_http
 
 clean:
-	rm -rf $(BUILD) $(CURDIR)/build-asan $(CURDIR)/build-tsan
+	rm -rf $(BUILD) $(CURDIR)/build-asan $(CURDIR)/build-tsan $(CURL8_BUILD)
