@@ -33,9 +33,10 @@ enum {
 };
 
 /* Bounds: a transfer's own timeout, and how long a future may stay pending before the
- * harness calls it a hang (the server always closes at once, so both are generous). */
-#define JOB_TIMEOUT_MS 3000
-#define SETTLE_BOUND_MS 15000
+ * harness calls it a hang. The server always closes at once, so a transfer that reaches its
+ * own timeout has stalled (a lost wake-up): that is a finding too. */
+#define JOB_TIMEOUT_MS 5000
+#define SETTLE_BOUND_MS 20000
 #define REQUEST_READ_MS 1000
 
 /* ---- the server: one accept thread, one short-lived thread per connection */
@@ -211,6 +212,7 @@ static void fetch_buffered(uint8_t flags, outcome *out)
     rc = ol_future_wait(future, SETTLE_BOUND_MS);
     if (rc != OL_OK) fail("a buffered transfer's future did not settle", rc);
     out->status = ol_future_status(future);
+    if (out->status == OL_ETIMEDOUT) fail("a buffered transfer stalled until its timeout", 0);
     (void)strlen(ol_future_error_message(future));
     if (out->status == OL_OK) {
         const ol_response *resp = ol_future_value(future);
@@ -244,7 +246,8 @@ static void fetch_streamed(uint8_t flags, outcome *out)
     for (;;) {
         ol_item *item = NULL;
         rc = ol_iter_next(iter, &item, SETTLE_BOUND_MS);
-        if (rc == OL_ETIMEDOUT) fail("a stream did not settle", rc);
+        /* OL_ETIMEDOUT is this wait's or the job's own: either way the transfer stalled. */
+        if (rc == OL_ETIMEDOUT) fail("a stream stalled (its timeout, or no item in time)", rc);
         if (rc != OL_OK) break;
         int kind = ol_item_kind_get(item);
         if (kind == OL_ITEM_HEAD) {
