@@ -10,7 +10,8 @@
 
 /* Idle connections kept when ol_loop_options.max_connections is 0. */
 #define OL_HTTP_IDLE_CONNECTIONS 256
-/* Easy handles are kept for reuse: creating one per request costs more than resetting it.
+/* Easy handles are kept for reuse (libcurl 8.1+, see easy_reuse_safe): creating one per
+ * request costs more than resetting it.
  * The pool grows to the largest burst (up to IDLE_EASY_MAX); handles that stayed unused for
  * a whole IDLE_TICK_MS are then freed, down to IDLE_EASY_KEEP. */
 #define IDLE_EASY_MAX 8192
@@ -55,6 +56,7 @@ struct ol_http_ctx {
     uint64_t queue_due;   /* when queue_timer fires (uv_now ms; 0: not armed) */
     int open_handles;     /* uv handles not closed yet; the last close frees ctx */
     int running;
+    bool reuse_easy;      /* false: every transfer gets a fresh handle (see easy_reuse_safe) */
 };
 
 /* Hand every finished transfer to its job. */
@@ -237,6 +239,15 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
+/* libcurl 7.83 to 8.0 (Debian 12 has 7.88) keep a pointer to the previous transfer's last
+ * header after freeing it (curl issue 11101, fixed in 8.1.0): when the next response on a
+ * reused handle opens its headers with a folded line (" :"), curl reallocs freed memory, a
+ * crash any server can cause. With those versions, handles are not reused. */
+static bool easy_reuse_safe(void)
+{
+    return curl_version_info(CURLVERSION_NOW)->version_num >= 0x080100;
+}
+
 ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
 {
     if (loop->http) return loop->http;
@@ -244,6 +255,7 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
     ol_http_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
     ctx->loop = loop;
+    ctx->reuse_easy = easy_reuse_safe();
     ctx->multi = curl_multi_init();
     ctx->admission = ol__http_admission_new(loop->opts.max_host_connections);
     if (!ctx->multi || !ctx->admission) {
@@ -345,6 +357,10 @@ static void on_idle_tick(uv_timer_t *timer)
 void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy, bool keep_options)
 {
     if (!easy) return;
+    if (!ctx->reuse_easy) {
+        curl_easy_cleanup(easy);
+        return;
+    }
     if (ctx->n_idle_easy == ctx->cap_idle_easy) {
         size_t cap = ctx->cap_idle_easy ? ctx->cap_idle_easy * 2 : 64;
         ol_idle_easy *grown = cap <= IDLE_EASY_MAX ? realloc(ctx->idle_easy, cap * sizeof *grown)
