@@ -65,7 +65,7 @@ static const std::string kPlainReply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n
 // libcurl 7.83 to 8.0 (Debian 12: 7.88) keep a pointer to the previous transfer's last header
 // after freeing it; a response opening its headers with a folded line made them realloc it:
 // "realloc(): invalid pointer", the process aborted.
-TEST_CASE("HTTP a folded line opening a response's headers fails that request and not the process",
+TEST_CASE("HTTP a folded line opening a response's headers never crashes the process",
           "[http][faults]") {
     ScriptedServer server({kPlainReply, "HTTP/1.1 200 OK\r\n :\r\nContent-Length: 0\r\n\r\n",
                            kPlainReply});
@@ -74,8 +74,8 @@ TEST_CASE("HTTP a folded line opening a response's headers fails that request an
     REQUIRE(first.status() == OL_OK);
     CHECK(first.body() == "ok");
     Fut folded = http_run(L.loop, server.url());
+    // Settled either way: curl 7.88 refuses the line (no header to continue), 8.14 takes it.
     CHECK(ol_future_state_get(folded.f) != OL_FUTURE_PENDING);
-    CHECK(folded.status() != OL_OK); // no header to continue: invalid HTTP
     Fut after = http_run(L.loop, server.url());
     CHECK(after.status() == OL_OK);
     CHECK(after.body() == "ok");
