@@ -20,6 +20,11 @@ static int push_head(ol_job *job, ol_http_job *h)
     h->head_pushed = true;
     ol_response *head = ol__response_clone_head(h->resp);
     if (!head) return OL_ENOMEM;
+    /* curl's status, as the buffered response reports: our header parser reads a malformed
+     * status line ("HTTP/q.1 200", "HtTP/1.1 ...") differently from curl. */
+    long code = 0;
+    if (h->easy && curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code)
+        head->status = (int)code;
     char *url = NULL;
     if (!head->effective_url && h->easy &&
         curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
