@@ -62,6 +62,7 @@ OL_EXTERN int ol_loop_new(ol_loop **out, const ol_loop_options *opts);
  * Once the process exits (exit(), a return from main: see README "Exit with jobs in flight"),
  * a loop with a thread is parked, not joined: this returns OL_ECLOSED at once. */
 OL_EXTERN int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms);
+OL_EXTERN void ol_loop_free(ol_loop *loop);
 
 /* For OL_LOOP_NO_THREAD loops. */
 #define OL_RUN_DEFAULT 0  /* run until the loop is shut down */
