@@ -216,6 +216,7 @@ TEST_CASE("a batch submit is all or nothing and always consumes its jobs", "[job
         CHECK(rc_while_closing == OL_ECLOSED);
         CHECK(destroys == 3);
         ol_future_release(running);
+        ol_loop_free(loop);
     }
     for (ol_future *f : fs) CHECK(f == nullptr);
 }
