@@ -66,8 +66,9 @@ OL_EXTERN int ol_loop_new(ol_loop **out, const ol_loop_options *opts);
  * closing began) never starts: its future settles OL_ECANCELED. Every future of the loop is
  * settled when this returns. It does not free the loop: the handle stays valid (submits get
  * OL_ECLOSED, a second shutdown returns OL_ECLOSED) until ol_loop_free.
- * The deadline is a bound: the call returns within timeout_ms plus a few milliseconds, even
- * when a work job (ol_job_work_new) is still running on libuv's thread pool, which nothing can
+ * The deadline is a bound: the call returns within timeout_ms plus a few milliseconds (as
+ * long as cancelled custom jobs finish promptly, as ol_custom_ops.cancel asks), even when a
+ * work job (ol_job_work_new) is still running on libuv's thread pool, which nothing can
  * interrupt. Such work finishes detached: its future is already settled OL_ECANCELED, the
  * loop's thread (or, for a loop without thread, a thread started for it) goes on until the
  * work returns, then frees the job (arg_free and value_free run then, on that thread) and the
