@@ -268,6 +268,35 @@ TEST_CASE("shutdown returns at its deadline while pool work still runs", "[harde
     delete w;
 }
 
+TEST_CASE("a host-driven loop's shutdown returns at its deadline while pool work runs",
+          "[hardening][shutdown]") {
+    auto *w = new DetachedWork;
+    ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
+    opts.flags = OL_LOOP_NO_THREAD;
+    ol_loop *loop = nullptr;
+    REQUIRE(ol_loop_new(&loop, &opts) == OL_OK);
+    ol_job *job = nullptr;
+    REQUIRE(ol_job_work_new(&job, block_until_released, w, count_arg_free) == OL_OK);
+    ol_future *f = nullptr;
+    REQUIRE(ol_job_submit(loop, job, &f) == OL_OK);
+    while (w->started == 0) ol_loop_run(loop, OL_RUN_NOWAIT);
+
+    auto t0 = Clock::now();
+    CHECK(ol_loop_shutdown(loop, 100) == OL_ETIMEDOUT);
+    CHECK(Clock::now() - t0 < std::chrono::seconds(2)); // a thread of its own runs the rest
+    CHECK(settled_status(f) == OL_ECANCELED);
+    ol_future_release(f);
+    ol_loop_free(loop);
+
+    w->release = true;
+    auto until = Clock::now() + std::chrono::seconds(10);
+    while ((w->args_freed == 0 || w->values_freed == 0) && Clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    CHECK(w->args_freed == 1);
+    CHECK(w->values_freed == 1);
+    delete w;
+}
+
 // ---- point 4: the first ol_loop_default with few descriptors left
 
 TEST_CASE("ol_loop_default with descriptors exhausted returns NULL, never aborts",
