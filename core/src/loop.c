@@ -342,8 +342,9 @@ static int start_loop_thread(ol_loop *loop, uv_thread_t *thread, void (*entry)(v
 
 /* libuv aborts (in its process-wide signal setup, on the first loop of a process) when it
  * cannot make a pipe after the loop's epoll descriptor. Check that those three descriptors are
- * free, so that running out of them fails the loop's creation instead of the process. (Fewer
- * than that and libuv fails cleanly.) */
+ * free, so that running out of them fails the loop's creation instead of the process. (Past
+ * that point libuv fails cleanly. Another thread taking the last descriptors between this
+ * check and uv_loop_init can still win; only libuv itself could close that window.) */
 static bool descriptors_available(void)
 {
     int fds[2];
