@@ -204,6 +204,10 @@ TEST_CASE("jobs submitted while the loop shuts down all settle", "[hardening][sh
             }
         CHECK(pending == 0);
         CHECK(not_cancelled == 0);
+        ol_loop_stats stats = OL_LOOP_STATS_INIT;
+        REQUIRE(ol_loop_stats_get(loop, &stats) == OL_OK);
+        CHECK(stats.queue_depth == 0);
+        CHECK(stats.in_flight == 0);
         ol_loop_free(loop);
         for (auto &v : futures)
             for (auto *f : v) {
