@@ -169,7 +169,11 @@ static int ol_batch(void *state, const char *url, int n)
     return bad;
 }
 
-static void ol_close(void *state) { ol_loop_shutdown(state, 5000); }
+static void ol_close(void *state)
+{
+    ol_loop_shutdown(state, 5000);
+    ol_loop_free(state);
+}
 
 /* Diagnostic (--host-driven): a loop without a thread of its own (OL_LOOP_NO_THREAD), driven
  * by the submitting thread with ol_loop_run: the same core and HTTP code without the two

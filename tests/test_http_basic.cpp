@@ -463,4 +463,5 @@ TEST_CASE("C01 HTTP on a loop without thread, driven by the host", "[http]") {
     REQUIRE(f.status() == OL_OK);
     CHECK(f.body().size() == 300);
     CHECK(ol_loop_shutdown(loop, 1000) == OL_OK);
+    ol_loop_free(loop);
 }

@@ -216,6 +216,7 @@ TEST_CASE("C09 HTTP releasing pending futures and shutting down with transfers i
     Fut kept = http_submit(loop, fx.url("/delay/10000"));
     CHECK(ol_loop_shutdown(loop, 100) == OL_ETIMEDOUT); // cancelled at the deadline
     CHECK(kept.status() == OL_ECANCELED);
+    ol_loop_free(loop);
 }
 
 TEST_CASE("C17 HTTP a pooled connection closed by the server is not reused", "[http][faults]") {

@@ -19,6 +19,7 @@ struct HttpLoop {
     }
     ~HttpLoop() {
         if (loop) ol_loop_shutdown(loop, 5000);
+        ol_loop_free(loop);
     }
     HttpLoop(const HttpLoop &) = delete;
     HttpLoop &operator=(const HttpLoop &) = delete;

@@ -80,7 +80,6 @@ TEST_CASE("C04 a work job cancelled while queued on the pool never runs", "[jobs
     ol_future_release(queued);
     for (auto *f : blockers) ol_future_release(f);
     REQUIRE(ol_loop_shutdown(t.loop, 5000) == OL_OK);
-    t.loop = nullptr;
     CHECK(counted.ran == 0);
     CHECK(freed_args == 1);
 }
@@ -216,6 +215,7 @@ TEST_CASE("a batch submit is all or nothing and always consumes its jobs", "[job
         CHECK(rc_while_closing == OL_ECLOSED);
         CHECK(destroys == 3);
         ol_future_release(running);
+        ol_loop_free(loop);
     }
     for (ol_future *f : fs) CHECK(f == nullptr);
 }

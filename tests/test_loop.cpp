@@ -174,6 +174,7 @@ TEST_CASE("shutdown settles 10k pending jobs within the deadline and refuses new
     }
     CHECK(done >= 100);
     CHECK(done + cancelled == 10000);
+    ol_loop_free(loop);
 }
 
 TEST_CASE("shutdown drains running jobs that finish before the deadline", "[loop]") {
@@ -183,6 +184,7 @@ TEST_CASE("shutdown drains running jobs that finish before the deadline", "[loop
     CHECK(ol_loop_shutdown(loop, 10000) == OL_OK);
     CHECK(ol_future_status(f) == OL_OK);
     ol_future_release(f);
+    ol_loop_free(loop);
 }
 
 TEST_CASE("a host-driven loop (OL_LOOP_NO_THREAD) runs on the caller's thread", "[loop]") {

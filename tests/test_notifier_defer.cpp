@@ -126,4 +126,5 @@ TEST_CASE("futures cancelled by shutdown still reach the notifier", "[notifier][
     CHECK(tag == 77);
     CHECK(ol_future_state_get(f) == OL_FUTURE_CANCELLED);
     ol_future_release(f);
+    ol_loop_free(loop);
 }

@@ -169,6 +169,7 @@ TEST_CASE("cancels racing a shutdown run every on_done callback exactly once",
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         CHECK(calls == n);
         for (auto *f : fs) ol_future_release(f);
+        ol_loop_free(loop);
     }
 }
 

@@ -10,12 +10,23 @@ static VALUE oneloop_wrap_future(int rc, ol_future *f)
     return SWIG_NewPointerObj(f, SWIGTYPE_p_ol_future, SWIG_POINTER_OWN);
 }
 
+/* ol_loop_default() gave NULL: raise OneLoop::OutOfMemoryError saying why. Call it only
+ * where nothing is left to free. */
+static void oneloop_raise_no_executor(void)
+{
+    VALUE msg = rb_str_new_cstr("oneloop: the executor could not start (out of memory, threads "
+                                "or file descriptors); the next call tries again");
+    VALUE exc = rb_funcall(rb_path2class("OneLoop"), rb_intern("error_for"), 2,
+                           INT2NUM(OL_ENOMEM), msg);
+    rb_exc_raise(exc);
+}
+
 static VALUE oneloop_submit_job(ol_job *job)
 {
     ol_loop *loop = ol_loop_default();
     if (!loop) {
         ol_job_free(job);
-        return INT2NUM(OL_ENOMEM);
+        oneloop_raise_no_executor();
     }
     ol_future *f = NULL;
     int rc = ol_job_submit(loop, job, &f);
@@ -120,7 +131,7 @@ static VALUE oneloop_http_submit(VALUE method, VALUE url, VALUE headers, VALUE b
     ol_loop *loop = ol_loop_default();
     if (!loop) {
         ol_job_free(job);
-        return INT2NUM(OL_ENOMEM);
+        oneloop_raise_no_executor();
     }
     ol_iter *it = NULL;
     rc = ol_job_submit_iter(loop, job, cap, &it);
@@ -150,7 +161,7 @@ static VALUE oneloop_http_submit_batch(VALUE requests)
     }
     VALUE out = rb_ary_new_capa(n); /* before any job exists: nothing to leak if it raises */
     ol_loop *loop = ol_loop_default();
-    if (!loop) return INT2NUM(OL_ENOMEM);
+    if (!loop) oneloop_raise_no_executor();
     ol_job **jobs = calloc((size_t)(n ? n : 1), sizeof *jobs);
     ol_future **futures = calloc((size_t)(n ? n : 1), sizeof *futures);
     int rc = jobs && futures ? OL_OK : OL_ENOMEM;

@@ -244,13 +244,16 @@ const char *ol_response_effective_url(const ol_response *resp)
     return resp->effective_url ? resp->effective_url : "";
 }
 
+/* The size of each version of ol_http_timing (internal.h: versioned structs). */
+static const size_t timing_sizes[] = {0, OL_FIELD_END(ol_http_timing, redirects)};
+_Static_assert(sizeof timing_sizes / sizeof timing_sizes[0] == OL_HTTP_TIMING_VERSION + 1,
+               "a size for every version of ol_http_timing");
+
 int ol_response_timing(const ol_response *resp, ol_http_timing *out)
 {
-    if (!resp || !out || out->version == 0 || out->version > OL_HTTP_TIMING_VERSION)
-        return OL_EINVAL;
-    unsigned version = out->version;
-    *out = resp->timing;
-    out->version = version;
+    size_t size = out ? OL_VERSIONED_SIZE(timing_sizes, out->version) : 0;
+    if (!resp || !size) return OL_EINVAL;
+    ol__versioned_write(out, &resp->timing, size);
     return OL_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 #include <uv.h>
 
 typedef struct ol_http_ctx ol_http_ctx; /* http.c: the curl multi handle of a loop */
@@ -38,7 +39,8 @@ struct ol_loop {
     unsigned generation;      /* fork generation it was made in */
     pthread_t driver;         /* OL_LOOP_NO_THREAD: the thread that first ran it, once driven */
     atomic_bool driven;
-    atomic_int refs;          /* the owner until shutdown, plus one per future */
+    atomic_int refs;          /* the owner until ol_loop_free, the running thread until it
+                               * leaves uv_run, and one per future */
 
     /* Submission gate (DESIGN.md rules 1 and 2). */
     atomic_int state;         /* ol_loop_state */
@@ -53,6 +55,12 @@ struct ol_loop {
     bool shutdown_started;
     bool shutdown_cancelled_any;
     int64_t shutdown_timeout_ms;
+
+    /* Shutdown's caller waits on these (set by the thread that runs the loop). */
+    pthread_mutex_t done_lock;
+    pthread_cond_t done_cond;
+    bool run_ended;           /* the loop thread left uv_run: nothing runs any more */
+    bool deadline_passed;     /* every future settled; only detached pool work may run */
     ol_http_ctx *http;        /* created by the first HTTP job */
     uv_prepare_t defer_prepare; /* run the deferred list (loop_defer.c) */
     uv_check_t defer_check;
@@ -90,6 +98,8 @@ typedef struct ol_job {
     ol_iter *iter;              /* producer side of an iterator, or NULL */
     struct ol_job *prev, *next; /* loop->tasks */
     bool started, finished;
+    bool starting;              /* inside ops->start: a finish there defers the free */
+    size_t batch_last;          /* a refused batch: 1 + the job's last index in the array */
     void *data;                 /* kind-specific */
 } ol_job;
 
@@ -181,6 +191,25 @@ void ol__iter_release(ol_iter *it);
 
 /* http.c: the HTTP kind */
 int ol__http_loop_close(ol_loop *loop); /* loop thread, at shutdown: cleanup multi, handles */
+
+/* ---- versioned structs (ol_loop_options, ol_loop_stats, ol_http_timing, ol_custom_ops)
+ * A caller built against version v has v's fields and no more: the library reads and writes
+ * exactly the bytes up to the end of v's last field, never its own sizeof (which a newer
+ * version's fields, or trailing padding, make larger than the caller's struct). Each owner
+ * keeps a table: sizes[v] = OL_FIELD_END(type, last field of version v). */
+#define OL_FIELD_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+/* sizes[version], or 0 for an unknown version (0, or newer than this library). */
+#define OL_VERSIONED_SIZE(sizes, version)                                                  \
+    ((version) >= 1 && (version) < sizeof(sizes) / sizeof((sizes)[0]) ? (sizes)[version] : 0)
+/* Copy the first size bytes of the library's struct to the caller's, keeping the caller's
+ * version (the first field of every versioned struct). */
+static inline void ol__versioned_write(void *out, const void *full, size_t size)
+{
+    unsigned version;
+    memcpy(&version, out, sizeof version);
+    memcpy(out, full, size);
+    memcpy(out, &version, sizeof version);
+}
 
 /* util */
 int64_t ol__now_ms(void);

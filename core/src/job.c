@@ -80,6 +80,7 @@ static int submit(ol_loop *loop, ol_job *job, size_t capacity, bool as_iter, ol_
         ol__future_forget_loop(f); /* refused: not counted in the loop's stats */
         ol__future_settle(f, rc, NULL, NULL, 0, NULL);
         ol_future_release(f);
+        if (it) ol__iter_release(it); /* the caller's reference; the job drops its own */
         ol__job_destroy(job);
         return rc;
     }
@@ -101,12 +102,14 @@ int ol_job_submit(ol_loop *loop, ol_job *job, ol_future **out)
     return submit(loop, job, 0, false, out, NULL);
 }
 
-/* Whether jobs[i] also appears earlier in jobs (a refused batch frees each job once). */
-static bool listed_before(ol_job *const *jobs, size_t i)
+/* A refused batch frees each job once, even one listed twice: every job is marked with its
+ * last index first, then freed at that index only (so nothing is read after its free). */
+static void destroy_batch(ol_job *const *jobs, size_t n)
 {
-    for (size_t j = 0; j < i; j++)
-        if (jobs[j] == jobs[i]) return true;
-    return false;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i]) jobs[i]->batch_last = i + 1;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i] && jobs[i]->batch_last == i + 1) ol__job_destroy(jobs[i]);
 }
 
 int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future **out)
@@ -116,12 +119,10 @@ int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future 
     if (out)
         for (size_t i = 0; i < n; i++) out[i] = NULL;
     int rc = valid ? OL_OK : OL_EINVAL;
-    bool repeated = false;
     for (size_t i = 0; rc == OL_OK && i < n; i++) {
         ol_job *job = jobs[i];
         if (job->future) { /* listed before: it would be queued twice */
             rc = OL_EINVAL;
-            repeated = true;
             break;
         }
         job->loop = loop;
@@ -146,8 +147,7 @@ int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future 
             out[i] = NULL;
         }
     }
-    for (size_t i = 0; jobs && i < n; i++)
-        if (jobs[i] && !(repeated && listed_before(jobs, i))) ol__job_destroy(jobs[i]);
+    if (jobs) destroy_batch(jobs, n);
     return rc;
 }
 
@@ -177,8 +177,13 @@ void ol__job_start(ol_job *job)
     loop->task_count++;
     job->started = true;
     ol__future_set_job(job->future, job);
+    /* A start may finish the task itself (an HTTP job whose transfer cannot begin) and
+     * still return its error: the job is freed here, after start returned, not inside it. */
+    job->starting = true;
     int rc = job->ops->start(job);
-    if (rc != OL_OK && !job->finished) ol__task_finish(job, rc, NULL, NULL, 0, NULL);
+    job->starting = false;
+    if (job->finished) ol__job_destroy(job);
+    else if (rc != OL_OK) ol__task_finish(job, rc, NULL, NULL, 0, NULL);
 }
 
 void ol__job_cancel(ol_job *job)

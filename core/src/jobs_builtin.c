@@ -188,19 +188,24 @@ static const ol_job_ops custom_ops = {
     .destroy = custom_destroy,
 };
 
+/* The size of each version of ol_custom_ops (internal.h: versioned structs). */
+static const size_t custom_ops_sizes[] = {0, OL_FIELD_END(ol_custom_ops, destroy)};
+_Static_assert(sizeof custom_ops_sizes / sizeof custom_ops_sizes[0] == OL_CUSTOM_OPS_VERSION + 1,
+               "a size for every version of ol_custom_ops");
+
 int ol_job_custom_new(ol_job **out, const ol_custom_ops *ops, void *user_data)
 {
     if (!out) return OL_EINVAL;
     *out = NULL;
-    if (!ops || ops->version == 0 || ops->version > OL_CUSTOM_OPS_VERSION || !ops->start)
-        return OL_EINVAL;
+    size_t ops_size = ops ? OL_VERSIONED_SIZE(custom_ops_sizes, ops->version) : 0;
+    if (!ops_size || !ops->start) return OL_EINVAL;
     custom_job *c = calloc(1, sizeof *c);
     ol_job *job = c ? ol__job_alloc(OL_JOB_CUSTOM, &custom_ops) : NULL;
     if (!job) {
         free(c);
         return OL_ENOMEM;
     }
-    c->ops = *ops;
+    memcpy(&c->ops, ops, ops_size); /* later versions' fields stay NULL (calloc) */
     c->user_data = user_data;
     job->data = c;
     *out = job;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 _Thread_local ol_loop *ol__current_loop;
 _Thread_local bool ol__drives_loop;
@@ -44,17 +45,28 @@ bool ol__loop_driven_here(const ol_loop *loop)
 
 /* ---- options */
 
-/* A version of ol_loop_options this library reads (1 to the current one). */
-static bool options_version_known(unsigned version)
+/* The size of each version of ol_loop_options (internal.h: versioned structs). */
+static const size_t options_sizes[] = {0, OL_FIELD_END(ol_loop_options, max_host_connections)};
+_Static_assert(sizeof options_sizes / sizeof options_sizes[0] == OL_LOOP_OPTIONS_VERSION + 1,
+               "a size for every version of ol_loop_options");
+
+static size_t options_size(unsigned version) { return OL_VERSIONED_SIZE(options_sizes, version); }
+
+/* The caller's options (of its version) over the defaults of the current version. */
+static ol_loop_options options_from_caller(const ol_loop_options *opts)
 {
-    return version >= 1 && version <= OL_LOOP_OPTIONS_VERSION;
+    ol_loop_options full = OL_LOOP_OPTIONS_INIT;
+    memcpy(&full, opts, options_size(opts->version));
+    full.version = OL_LOOP_OPTIONS_VERSION;
+    return full;
 }
 
 int ol_loop_options_init(ol_loop_options *opts, unsigned version)
 {
-    if (!opts || !options_version_known(version)) return OL_EINVAL;
+    if (!opts || !options_size(version)) return OL_EINVAL;
     ol_loop_options defaults = OL_LOOP_OPTIONS_INIT;
-    *opts = defaults;
+    memcpy(opts, &defaults, options_size(version));
+    opts->version = version;
     return OL_OK;
 }
 
@@ -102,11 +114,27 @@ static ol_msg *take_queue(ol_loop *loop)
 
 static void begin_shutdown(ol_loop *loop);
 
+/* A job accepted before the gate closed that had not started when shutdown began: it never
+ * runs, its future settles OL_ECANCELED. */
+static void refuse_job(ol_loop *loop, ol_job *job)
+{
+    atomic_fetch_sub_explicit(&loop->n_queued, 1, memory_order_relaxed);
+    ol__future_settle(job->future, OL_ECANCELED, NULL, NULL, 0, "loop shut down");
+    if (job->iter) ol__iter_end(job->iter, OL_ECANCELED, "loop shut down");
+    ol__job_destroy(job);
+}
+
 static void handle_message(ol_loop *loop, ol_msg *msg)
 {
     switch (msg->type) {
     case OL_MSG_START: {
         ol_job *job = (ol_job *)msg;
+        /* Queued by a submitter that raced with shutdown (even in the same drained batch as
+         * the SHUTDOWN message): nothing starts once closing began. */
+        if (loop->shutdown_started) {
+            refuse_job(loop, job);
+            break;
+        }
         atomic_fetch_sub_explicit(&loop->n_queued, 1, memory_order_relaxed);
         ol__job_start(job);
         break;
@@ -153,7 +181,7 @@ void ol__loop_task_ended(ol_loop *loop, ol_job *job)
     else if (loop->tasks == job) loop->tasks = job->next;
     if (job->next) job->next->prev = job->prev;
     loop->task_count--;
-    ol__job_destroy(job);
+    if (!job->starting) ol__job_destroy(job); /* else ol__job_start frees it */
     if (loop->shutdown_started && loop->task_count == 0) begin_shutdown(loop);
 }
 
@@ -165,21 +193,17 @@ static void close_handle(uv_handle_t *h, void *arg)
     if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
-static void finish_close(ol_loop *loop)
+/* Loop thread: close the gate for good (OL_LOOP_CLOSED), wait out the submitters inside it,
+ * and refuse what they queued: jobs are cancelled, other messages dropped. Idempotent. */
+static void close_gate(ol_loop *loop)
 {
-    ol__http_loop_close(loop);
-    ol__loop_defer_stop(loop);
     atomic_store(&loop->state, OL_LOOP_CLOSED);
     while (atomic_load(&loop->senders) != 0) sched_yield();
-    /* Anything that slipped in before CLOSED: jobs are refused, other messages dropped. */
     ol_msg *msg = take_queue(loop);
     while (msg) {
         ol_msg *next = msg->next;
         if (msg->type == OL_MSG_START) {
-            ol_job *job = (ol_job *)msg;
-            ol__future_settle(job->future, OL_ECANCELED, NULL, NULL, 0, "loop shut down");
-            if (job->iter) ol__iter_end(job->iter, OL_ECANCELED, "loop shut down");
-            ol__job_destroy(job);
+            refuse_job(loop, (ol_job *)msg);
         } else if (msg->type != OL_MSG_SHUTDOWN) {
             if (msg->type == OL_MSG_CANCEL) ol__future_run_cancel_callbacks(msg->future);
             ol_future_release(msg->future);
@@ -187,7 +211,37 @@ static void finish_close(ol_loop *loop)
         }
         msg = next;
     }
+}
+
+static void finish_close(ol_loop *loop)
+{
+    ol__http_loop_close(loop);
+    ol__loop_defer_stop(loop);
+    close_gate(loop);
     uv_walk(&loop->uv, close_handle, NULL);
+}
+
+/* Wake the thread waiting in ol_loop_shutdown. */
+static void signal_shutdown_waiter(ol_loop *loop, bool *flag)
+{
+    pthread_mutex_lock(&loop->done_lock);
+    *flag = true;
+    pthread_cond_broadcast(&loop->done_cond);
+    pthread_mutex_unlock(&loop->done_lock);
+}
+
+/* Loop thread, after the deadline: work running on libuv's pool cannot be stopped. Once it is
+ * all that is left, the shutdown caller returns; this thread goes on until the work ends, and
+ * the task's end frees it (the loop's memory stays until then: this thread holds a
+ * reference). Every future is settled by now. */
+static void release_waiter_if_only_pool_work(ol_loop *loop)
+{
+    if (loop->deadline_passed) return;
+    for (ol_job *job = loop->tasks; job; job = job->next)
+        if (job->kind != OL_JOB_WORK) return; /* cancelled, ends soon: wait for it */
+    ol__http_loop_close(loop); /* no HTTP job is left: libcurl is done before the caller goes */
+    ol__loop_defer_flush(loop); /* e.g. notifier writes for the futures just cancelled */
+    signal_shutdown_waiter(loop, &loop->deadline_passed);
 }
 
 static void cancel_all_tasks(ol_loop *loop)
@@ -202,10 +256,18 @@ static void cancel_all_tasks(ol_loop *loop)
     }
 }
 
+/* The deadline passed (or was 0): cancel every task, then refuse whatever is still queued. */
+static void cancel_at_deadline(ol_loop *loop)
+{
+    cancel_all_tasks(loop);
+    close_gate(loop);
+    begin_shutdown(loop);
+}
+
 static void on_deadline(uv_timer_t *timer)
 {
     ol_loop *loop = timer->data;
-    cancel_all_tasks(loop);
+    cancel_at_deadline(loop);
 }
 
 /* Loop thread. Called when the request arrives and again whenever the last task ends. */
@@ -214,16 +276,31 @@ static void begin_shutdown(ol_loop *loop)
     if (!loop->shutdown_started) {
         loop->shutdown_started = true;
         if (loop->task_count > 0) {
-            if (loop->shutdown_timeout_ms == 0) cancel_all_tasks(loop);
-            else if (loop->shutdown_timeout_ms > 0)
+            if (loop->shutdown_timeout_ms == 0) {
+                cancel_at_deadline(loop);
+                return;
+            }
+            if (loop->shutdown_timeout_ms > 0)
                 uv_timer_start(&loop->deadline_timer, on_deadline,
                                (uint64_t)loop->shutdown_timeout_ms, 0);
         }
     }
-    if (loop->task_count == 0 && atomic_load(&loop->state) != OL_LOOP_CLOSED) finish_close(loop);
+    if (loop->task_count == 0) {
+        if (!uv_is_closing((uv_handle_t *)&loop->wake)) finish_close(loop);
+    } else if (atomic_load(&loop->state) == OL_LOOP_CLOSED) { /* the deadline passed */
+        release_waiter_if_only_pool_work(loop);
+    }
 }
 
 /* ---- creation */
+
+/* A thread that ran the loop is done with it: wake a waiting shutdown, drop its reference. */
+static void loop_thread_done(ol_loop *loop)
+{
+    ol__current_loop = NULL;
+    signal_shutdown_waiter(loop, &loop->run_ended);
+    ol__loop_release(loop); /* the thread's reference: the loop may be freed here */
+}
 
 static void loop_thread_main(void *arg)
 {
@@ -234,26 +311,70 @@ static void loop_thread_main(void *arg)
     ol__loop_exit_enter(loop);
     uv_run(&loop->uv, UV_RUN_DEFAULT);
     ol__loop_exit_leave(loop);
-    ol__current_loop = NULL;
+    loop_thread_done(loop);
+}
+
+/* The thread that finishes an OL_LOOP_NO_THREAD loop for its shutdown when pool work outlives
+ * the deadline. Only that work is left and libcurl is closed already, so it is not in the
+ * registry of threads parked at process exit (loop_exit.c), which would wait for it. */
+static void detached_rest_main(void *arg)
+{
+    ol_loop *loop = arg;
+    ol__current_loop = loop;
+    pthread_setname_np(pthread_self(), "oneloop");
+    uv_run(&loop->uv, UV_RUN_DEFAULT);
+    loop_thread_done(loop);
+}
+
+/* A thread that runs the loop until it is closed, holding a reference to it. It runs with
+ * every signal blocked (DESIGN.md rule 5). */
+static int start_loop_thread(ol_loop *loop, uv_thread_t *thread, void (*entry)(void *))
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    ol__loop_retain(loop);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = uv_thread_create(thread, entry, loop);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) atomic_fetch_sub(&loop->refs, 1); /* never the last one here */
+    return rc;
+}
+
+/* libuv aborts (in its process-wide signal setup, on the first loop of a process) when it
+ * cannot make a pipe after the loop's epoll descriptor. Check that those three descriptors are
+ * free, so that running out of them fails the loop's creation instead of the process. (Past
+ * that point libuv fails cleanly. Another thread taking the last descriptors between this
+ * check and uv_loop_init can still win; only libuv itself could close that window.) */
+static bool descriptors_available(void)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    int third = dup(fds[0]);
+    close(fds[0]);
+    close(fds[1]);
+    if (third < 0) return false;
+    close(third);
+    return true;
 }
 
 static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_default)
 {
     if (!out) return OL_EINVAL;
     *out = NULL;
-    if (opts && !options_version_known(opts->version)) return OL_EINVAL;
+    if (opts && !options_size(opts->version)) return OL_EINVAL;
     pthread_once(&atfork_once, install_atfork);
 
     ol_loop *loop = calloc(1, sizeof *loop);
     if (!loop) return OL_ENOMEM;
     ol_loop_options_init(&loop->opts, OL_LOOP_OPTIONS_VERSION);
-    if (opts) memcpy(&loop->opts, opts, sizeof *opts < sizeof loop->opts ? sizeof *opts : sizeof loop->opts);
-    loop->opts.version = OL_LOOP_OPTIONS_VERSION;
+    if (opts) loop->opts = options_from_caller(opts);
     loop->is_default = is_default;
     loop->generation = atomic_load(&ol__fork_generation);
     atomic_init(&loop->refs, 1);
     pthread_mutex_init(&loop->queue_lock, NULL);
-    if (uv_loop_init(&loop->uv) != 0) goto fail_loop;
+    pthread_mutex_init(&loop->done_lock, NULL);
+    pthread_cond_init(&loop->done_cond, NULL);
+    if (!descriptors_available() || uv_loop_init(&loop->uv) != 0) goto fail_loop;
     loop->uv.data = loop;
     if (uv_async_init(&loop->uv, &loop->wake, on_wake) != 0) goto fail_async;
     loop->wake.data = loop;
@@ -264,13 +385,7 @@ static int loop_create(ol_loop **out, const ol_loop_options *opts, bool is_defau
 
     if (!(loop->opts.flags & OL_LOOP_NO_THREAD)) {
         ol__loop_exit_init(); /* its exit handler, before the thread can exist */
-        /* The loop thread runs with every signal blocked (DESIGN.md rule 5). */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        int rc = uv_thread_create(&loop->thread, loop_thread_main, loop);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (rc != 0) goto fail_thread;
+        if (start_loop_thread(loop, &loop->thread, loop_thread_main) != 0) goto fail_thread;
         loop->has_thread = true;
     }
     *out = loop;
@@ -285,6 +400,8 @@ fail_thread:
 fail_async:
     uv_loop_close(&loop->uv);
 fail_loop:
+    pthread_cond_destroy(&loop->done_cond);
+    pthread_mutex_destroy(&loop->done_lock);
     pthread_mutex_destroy(&loop->queue_lock);
     free(loop);
     return OL_ENOMEM;
@@ -323,23 +440,20 @@ static ol_loop_options default_loop_options(void)
 
 int ol_loop_options_get(const ol_loop *loop, ol_loop_options *out)
 {
-    if (!loop || !out || !options_version_known(out->version)) return OL_EINVAL;
-    unsigned version = out->version;
-    memcpy(out, &loop->opts, sizeof *out);
-    out->version = version;
+    if (!loop || !out || !options_size(out->version)) return OL_EINVAL;
+    ol__versioned_write(out, &loop->opts, options_size(out->version));
     return OL_OK;
 }
 
 int ol_loop_default_configure(const ol_loop_options *opts)
 {
-    if (!opts || !options_version_known(opts->version) || (opts->flags & OL_LOOP_NO_THREAD))
+    if (!opts || !options_size(opts->version) || (opts->flags & OL_LOOP_NO_THREAD))
         return OL_EINVAL;
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&default_lock);
     int rc = OL_EALREADY;
     if (!atomic_load(&default_loop)) {
-        default_opts = *opts;
-        default_opts.version = OL_LOOP_OPTIONS_VERSION;
+        default_opts = options_from_caller(opts);
         default_opts_set = true;
         rc = OL_OK;
     }
@@ -363,6 +477,34 @@ ol_loop *ol_loop_default(void)
     return loop;
 }
 
+/* The shutdown caller of a loop with a thread: true once the thread left uv_run, false when
+ * only pool work is left after the deadline (the thread then goes on, detached). */
+static bool wait_run_ended_or_deadline(ol_loop *loop)
+{
+    pthread_mutex_lock(&loop->done_lock);
+    while (!loop->run_ended && !loop->deadline_passed)
+        pthread_cond_wait(&loop->done_cond, &loop->done_lock);
+    bool ended = loop->run_ended;
+    pthread_mutex_unlock(&loop->done_lock);
+    return ended;
+}
+
+/* The shutdown caller of a loop without thread runs it until it closes, or until only pool
+ * work is left after the deadline: a thread of our own then runs it until that work ends. */
+static void run_here_until_closed_or_deadline(ol_loop *loop)
+{
+    ol_loop *previous = ol__current_loop;
+    ol__current_loop = loop;
+    bool alive = true;
+    while (alive && !loop->deadline_passed) alive = uv_run(&loop->uv, UV_RUN_ONCE) != 0;
+    if (alive) {
+        uv_thread_t helper;
+        if (start_loop_thread(loop, &helper, detached_rest_main) == 0) pthread_detach(helper);
+        else uv_run(&loop->uv, UV_RUN_DEFAULT); /* no thread: wait for the work here */
+    }
+    ol__current_loop = previous;
+}
+
 int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms)
 {
     if (!loop) return OL_EINVAL;
@@ -378,18 +520,22 @@ int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms)
     ol__loop_post(loop, &loop->shutdown_msg, false);
 
     if (loop->has_thread) {
-        uv_thread_join(&loop->thread);
+        if (wait_run_ended_or_deadline(loop)) uv_thread_join(&loop->thread);
+        else pthread_detach(loop->thread); /* it ends when the pool work does */
     } else {
-        ol_loop *previous = ol__current_loop;
-        ol__current_loop = loop;
-        uv_run(&loop->uv, UV_RUN_DEFAULT);
-        ol__current_loop = previous;
+        run_here_until_closed_or_deadline(loop);
         if (ol__loop_driven_here(loop)) ol__drives_loop = false;
     }
-    int rc = loop->shutdown_cancelled_any ? OL_ETIMEDOUT : OL_OK;
-    /* The default loop's struct stays (closed) so that later submits get OL_ECLOSED. */
-    if (!loop->is_default) ol__loop_release(loop);
-    return rc;
+    /* Written on the loop thread before it signalled us. */
+    return loop->shutdown_cancelled_any ? OL_ETIMEDOUT : OL_OK;
+}
+
+void ol_loop_free(ol_loop *loop)
+{
+    if (!loop || loop->is_default) return;
+    if (loop->generation != atomic_load(&ol__fork_generation)) return; /* never touched */
+    if (ol_loop_shutdown(loop, 0) == OL_EDEADLK) return; /* from its own thread: refused */
+    ol__loop_release(loop); /* the owner's reference */
 }
 
 void ol__loop_retain(ol_loop *loop) { atomic_fetch_add_explicit(&loop->refs, 1, memory_order_relaxed); }
@@ -397,8 +543,11 @@ void ol__loop_retain(ol_loop *loop) { atomic_fetch_add_explicit(&loop->refs, 1, 
 void ol__loop_release(ol_loop *loop)
 {
     if (atomic_fetch_sub_explicit(&loop->refs, 1, memory_order_acq_rel) != 1) return;
-    /* Only reached after shutdown dropped the owner's reference: the thread is joined. */
+    /* Only reached after ol_loop_free dropped the owner's reference and the loop's thread (if
+     * any) left uv_run: nothing runs the loop any more. */
     uv_loop_close(&loop->uv);
+    pthread_cond_destroy(&loop->done_cond);
+    pthread_mutex_destroy(&loop->done_lock);
     pthread_mutex_destroy(&loop->queue_lock);
     free(loop);
 }
@@ -441,10 +590,16 @@ int ol_loop_is_loop_thread(const ol_loop *loop)
     return loop && ol__current_loop == loop;
 }
 
-int ol_loop_stats_get(ol_loop *loop, ol_loop_stats *out)
+/* The size of each version of ol_loop_stats (internal.h: versioned structs). */
+static const size_t stats_sizes[] = {0, OL_FIELD_END(ol_loop_stats, http_connections)};
+_Static_assert(sizeof stats_sizes / sizeof stats_sizes[0] == OL_LOOP_STATS_VERSION + 1,
+               "a size for every version of ol_loop_stats");
+
+int ol_loop_stats_get(ol_loop *loop, ol_loop_stats *caller)
 {
-    if (!loop || !out || out->version == 0 || out->version > OL_LOOP_STATS_VERSION)
-        return OL_EINVAL;
+    size_t size = caller ? OL_VERSIONED_SIZE(stats_sizes, caller->version) : 0;
+    if (!loop || !size) return OL_EINVAL;
+    ol_loop_stats full = OL_LOOP_STATS_INIT, *out = &full;
     uint64_t submitted = atomic_load(&loop->n_submitted);
     uint64_t completed = atomic_load(&loop->n_completed);
     uint64_t failed = atomic_load(&loop->n_failed);
@@ -457,5 +612,6 @@ int ol_loop_stats_get(ol_loop *loop, ol_loop_stats *out)
     out->in_flight = submitted > settled ? submitted - settled : 0;
     out->queue_depth = atomic_load(&loop->n_queued);
     out->http_connections = atomic_load(&loop->n_http_connections);
+    ol__versioned_write(caller, &full, size);
     return OL_OK;
 }

@@ -48,7 +48,7 @@ static void atfork_prepare(void) { pthread_mutex_lock(&registry_lock); }
 static void atfork_parent(void) { pthread_mutex_unlock(&registry_lock); }
 static void atfork_child(void)
 {
-    pthread_mutex_init(&registry_lock, NULL);
+    pthread_mutex_unlock(&registry_lock); /* this thread took it in atfork_prepare */
     init_cond(); /* the parent's parked threads may have waited on it */
     running_loops = NULL; /* the parent's threads are not in the child */
     atomic_store(&exit_began, false);

@@ -121,6 +121,23 @@ static napi_value noop(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+olnode_env *olnode_env_with_loop(napi_env env)
+{
+    olnode_env *e = olnode_env_get(env);
+    if (!e) {
+        napi_throw_error(env, "ERR_ONELOOP_STATE", "oneloop: addon not initialised");
+        return NULL;
+    }
+    if (!e->loop) e->loop = ol_loop_default();
+    if (!e->loop) {
+        olnode_throw_status(env, OL_ENOMEM,
+                            "oneloop: the executor could not start (out of memory, threads or "
+                            "file descriptors); the next call tries again");
+        return NULL;
+    }
+    return e;
+}
+
 napi_status olnode_env_setup(napi_env env)
 {
     olnode_env *e = calloc(1, sizeof *e);
@@ -128,7 +145,7 @@ napi_status olnode_env_setup(napi_env env)
     atomic_init(&e->refs, 1);
     pthread_mutex_init(&e->mu, NULL);
     e->env = env;
-    e->loop = ol_loop_default();
+    e->loop = NULL; /* started on first use: loading the addon starts nothing */
 
     napi_value name, fn;
     napi_status st = napi_create_string_utf8(env, "oneloop", NAPI_AUTO_LENGTH, &name);

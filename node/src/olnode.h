@@ -63,7 +63,7 @@ struct olnode_env {
 
     /* JS thread only. */
     napi_env env;
-    ol_loop *loop;
+    ol_loop *loop;                /* NULL until first used (olnode_env_with_loop) */
     olnode_slots ops;
     olnode_slots streams;
     uint32_t in_flight;           /* ops not yet delivered: keep the event loop alive */
@@ -74,6 +74,10 @@ struct olnode_env {
 
 /* env.c */
 olnode_env *olnode_env_get(napi_env env);
+/* JS thread: the env with its loop (the process-wide executor, started on first use), or NULL
+ * with a JS error thrown: ERR_ONELOOP_STATE without env, a OneloopError (OL_ENOMEM) when the
+ * executor could not start (the next call tries again). */
+olnode_env *olnode_env_with_loop(napi_env env);
 napi_status olnode_env_setup(napi_env env);
 void olnode_env_unref(olnode_env *e);
 /* Whether this env can still run JS (false once worker.terminate() or exit began). */

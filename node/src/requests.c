@@ -2,13 +2,7 @@
  * index.js maps to a promise) or blocking (the result itself). */
 #include "olnode.h"
 
-static olnode_env *env_or_throw(napi_env env)
-{
-    olnode_env *e = olnode_env_get(env);
-    if (!e) napi_throw_error(env, "ERR_ONELOOP_STATE", "oneloop: addon not initialised");
-    else if (!e->loop) napi_throw_error(env, "ERR_ONELOOP_STATE", "oneloop: the executor could not start");
-    return e;
-}
+static olnode_env *env_or_throw(napi_env env) { return olnode_env_with_loop(env); }
 
 /* Submit and track: returns the op id as a JS number. */
 static napi_value submit_tracked(napi_env env, olnode_env *e, ol_job *job, int kind)

@@ -36,9 +36,9 @@ napi_value olnode_fn_stream_open(napi_env env, napi_callback_info info)
     ol_job *job;
     ol_iter *it = NULL;
     uint32_t id;
-    olnode_env *e = olnode_env_get(env);
     OLNODE_CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
     for (size_t i = argc; i < 5; i++) napi_get_undefined(env, &argv[i]);
+    olnode_env *e = olnode_env_with_loop(env);
     if (!e || !olnode_http_job_from_args(env, argv, &job)) return NULL;
     int rc = ol_job_submit_iter(e->loop, job, 0, &it);
     if (rc != OL_OK) return olnode_throw_status(env, rc, NULL);

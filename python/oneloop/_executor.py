@@ -21,7 +21,8 @@ def default_loop() -> Any:
             if _loop is None:
                 ptr = lib.ol_loop_default()
                 if ptr == ffi.NULL:
-                    raise Error("could not start the oneloop executor thread")
+                    raise Error("could not start the oneloop executor (out of memory, threads or "
+                                "file descriptors); the next call tries again")
                 _loop = ptr
             loop = _loop
     return loop

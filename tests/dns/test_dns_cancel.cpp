@@ -152,4 +152,5 @@ TEST_CASE("C09 HTTP shutting a loop down with a transfer in DNS resolution",
     CHECK(slow_dns_held() == 1);
     CHECK(dns.release_and_join());
     CHECK(slow_dns_capped() == 0);
+    ol_loop_free(loop);
 }

@@ -20,7 +20,7 @@ inline std::atomic<int> &thread_check_failures() {
         }                                                                                    \
     } while (0)
 
-// A loop of its own for one test, shut down (and checked) at scope exit.
+// A loop of its own for one test, shut down and freed at scope exit.
 struct TestLoop {
     ol_loop *loop = nullptr;
     explicit TestLoop(unsigned flags = 0) {
@@ -30,6 +30,7 @@ struct TestLoop {
     }
     ~TestLoop() {
         if (loop) ol_loop_shutdown(loop, 5000);
+        ol_loop_free(loop);
     }
     TestLoop(const TestLoop &) = delete;
     TestLoop &operator=(const TestLoop &) = delete;

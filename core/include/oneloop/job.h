@@ -46,12 +46,13 @@ OL_EXTERN int ol_job_submit(ol_loop *loop, ol_job *job, ol_future **out);
 /* Submit n jobs at once, with one queue lock and at most one wake-up of the loop thread, so
  * that they start together (one burst of requests for the server, one loop iteration for the
  * executor). out[i] gets jobs[i]'s future. All or nothing: on failure (OL_EINVAL for a NULL
- * job or one listed twice, OL_ENOMEM, OL_ECLOSED) every out[i] is NULL. Every job is consumed
- * either way (once, even if listed twice). */
+ * out, a NULL job or one listed twice, OL_ENOMEM, OL_ECLOSED) every out[i] is NULL. Every job
+ * is consumed either way (freed once, even if listed twice, whatever else was wrong). */
 OL_EXTERN int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future **out);
 
 /* Submit a producing job (HTTP streaming, custom producers) as an iterator with a channel of
- * `capacity` bytes (0: 1 MiB). OL_ENOTSUP for kinds that produce nothing (timer, work). */
+ * `capacity` bytes (0: 1 MiB). OL_ENOTSUP for kinds that produce nothing (timer, work). The job
+ * is consumed even on failure; *out is then NULL and nothing is left to free. */
 OL_EXTERN int ol_job_submit_iter(ol_loop *loop, ol_job *job, size_t capacity, ol_iter **out);
 
 /* ---- Timer: settles OL_OK after ms milliseconds; ol_future_value_int gives ms. */
@@ -61,7 +62,8 @@ OL_EXTERN int ol_job_timer_new(ol_job **out, uint64_t ms);
  * It returns OL_OK or a negative status, and may store a value in *value (with *value_free to
  * free it, called when the future is freed) and an integer in *value_int. A negative return
  * fails the future with that status. Cancellation before it starts skips it; once running it
- * runs to its end and the value is freed. */
+ * runs to its end and the value is freed. Running work does not hold up ol_loop_shutdown's
+ * deadline: it finishes detached (oneloop/loop.h). */
 typedef void (*ol_free_fn)(void *ptr);
 typedef int (*ol_work_fn)(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int);
 /* arg_free (may be NULL) frees arg after fn ran or the job was dropped. */
@@ -73,8 +75,9 @@ OL_EXTERN int ol_job_work_new(ol_job **out, ol_work_fn fn, void *arg, ol_free_fn
 #define OL_CUSTOM_OPS_VERSION 1
 typedef struct ol_custom_ops {
     unsigned version;  /* OL_CUSTOM_OPS_VERSION */
-    /* Loop thread. Return OL_OK and finish later, or a negative status to fail at once
-     * (then do not call ol_task_finish). */
+    /* Loop thread. Return OL_OK and finish later (or now, with ol_task_finish), or a negative
+     * status to fail at once (then do not call ol_task_finish; if it was called anyway, the
+     * status it gave wins). */
     int (*start)(ol_task *task, void *user_data);
     /* Loop thread, optional. The future was cancelled (or the loop is shutting down): stop
      * the work and call ol_task_finish (its status is ignored, the future already settled). */
