@@ -5,7 +5,7 @@ binding cannot drift from them. Environment:
   ONELOOP_BUILD_DIR   CMake build dir holding core/liboneloop.so (default <repo>/build)
   ONELOOP_SOURCE_DIR  repository root holding core/include (default: parent of python/)
 The extension links the SHARED library with an rpath, so every binding in a process shares
-one executor (CONFORMANCE C25).
+one executor (case C25, docs/conformance.md).
 """
 import os
 import re

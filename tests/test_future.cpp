@@ -1,4 +1,4 @@
-// Futures: outcomes, waits, cancellation, callbacks, notifiers (CONFORMANCE C01-C09).
+// Futures: outcomes, waits, cancellation, callbacks, notifiers (cases C01-C09, docs/conformance.md).
 #include "support/core_helpers.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 /* Handles as Ruby classes. Each Ruby object owns one reference: GC of a Future releases it
- * (legal while pending: CONFORMANCE C09), GC of an Iter closes it (the transfer is aborted),
+ * (legal while pending: case C09, docs/conformance.md), GC of an Iter closes it (the transfer is aborted),
  * GC of a Notifier frees it. Explicit close functions free early and leave a NULL pointer. */
 
 %rename(strerror) ol_strerror;

@@ -3,7 +3,7 @@
  * ol_iter_next cannot be woken from another thread and ol_iter_close must not run concurrently
  * with it, so a pull waits in short slices: the unblocking function only raises a flag, the
  * slice ends within OL_RB_SLICE_MS and Ruby then handles the interrupt (the Ruby layer closes
- * the iterator in an ensure, which aborts the transfer: CONFORMANCE C14, C24).
+ * the iterator in an ensure, which aborts the transfer: cases C14 and C24, docs/conformance.md).
  * rb_thread_call_without_gvl2 is used so that an item taken just before an interrupt is
  * converted and freed before Ruby raises.
  * Under a Fiber scheduler the Ruby layer pulls with timeout 0 only and waits for readiness

@@ -5,7 +5,7 @@
  * to a lone main thread is only seen that way: Ruby calls no unblocking function for it). Many
  * interrupts must not end the operation: Thread#wakeup, and any signal with a trap handler
  * (logrotate's USR1/HUP to a Unicorn or Resque worker). So nothing is decided in the
- * unblocking function (it does nothing; CONFORMANCE C24):
+ * unblocking function (it does nothing; case C24, docs/conformance.md):
  * - after each slice the wait runs the pending interrupts (trap handlers included);
  * - only when that raises (Interrupt from Ctrl-C, Thread#raise, Thread#kill, Timeout, a trap
  *   handler's own exception) are the futures cancelled and the exception re-raised;

@@ -118,7 +118,7 @@ static void sock_close(http_sock *s)
     if (s->prev) s->prev->next = s->next;
     else ctx->socks = s->next;
     if (s->next) s->next->prev = s->prev;
-    /* Stop synchronously: the fd may be closed as soon as we return (DESIGN.md rule 7). */
+    /* Stop synchronously: the fd may be closed as soon as we return (threading rule 7, docs/threading.md). */
     uv_poll_stop(&s->poll);
     uv_close((uv_handle_t *)&s->poll, sock_closed);
 }
@@ -145,7 +145,7 @@ static void on_poll(uv_poll_t *poll, int status, int events)
     int flags = 0, before = s->events;
     if (status < 0) {
         /* libuv reports POLLERR (a reset peer, ...) as UV_EBADF and stops the handle. Tell
-         * curl (DESIGN.md rule 7), with IN|OUT so that it reads the socket and reports the
+         * curl (threading rule 7, docs/threading.md), with IN|OUT so that it reads the socket and reports the
          * real cause ("connection reset") instead of a bare "select/poll returned error". */
         flags = CURL_CSELECT_ERR | CURL_CSELECT_IN | CURL_CSELECT_OUT;
         s->events = 0; /* libuv stopped it */

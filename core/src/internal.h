@@ -42,7 +42,7 @@ struct ol_loop {
     atomic_int refs;          /* the owner until ol_loop_free, the running thread until it
                                * leaves uv_run, and one per future */
 
-    /* Submission gate (DESIGN.md rules 1 and 2). */
+    /* Submission gate (threading rules 1 and 2, docs/threading.md). */
     atomic_int state;         /* ol_loop_state */
     atomic_int senders;       /* threads between the state check and uv_async_send */
     pthread_mutex_t queue_lock;
@@ -136,7 +136,7 @@ extern _Thread_local ol_loop *ol__current_loop; /* the loop whose thread this is
 extern atomic_uint ol__fork_generation;
 extern _Thread_local bool ol__drives_loop; /* this thread runs a loop without thread */
 /* The fork generation now (the fork handler installed first). Handles record it when made and
- * answer OL_EFORKED in a child (DESIGN.md rule 8). */
+ * answer OL_EFORKED in a child (threading rule 8, docs/threading.md). */
 unsigned ol__fork_generation_now(void);
 static inline bool ol__forked_since(unsigned generation)
 {

@@ -16,7 +16,7 @@ atomic_uint ol__fork_generation;
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(ol_loop *) default_loop;
 
-/* ---- fork (DESIGN.md rule 8): the child forgets the parent's loop, never touches it. */
+/* ---- fork (threading rule 8, docs/threading.md): the child forgets the parent's loop, never touches it. */
 
 static void atfork_prepare(void) { pthread_mutex_lock(&default_lock); }
 static void atfork_parent(void) { pthread_mutex_unlock(&default_lock); }
@@ -185,7 +185,7 @@ void ol__loop_task_ended(ol_loop *loop, ol_job *job)
     if (loop->shutdown_started && loop->task_count == 0) begin_shutdown(loop);
 }
 
-/* ---- shutdown (DESIGN.md rule 9) */
+/* ---- shutdown (threading rule 9, docs/threading.md) */
 
 static void close_handle(uv_handle_t *h, void *arg)
 {
@@ -327,7 +327,7 @@ static void detached_rest_main(void *arg)
 }
 
 /* A thread that runs the loop until it is closed, holding a reference to it. It runs with
- * every signal blocked (DESIGN.md rule 5). */
+ * every signal blocked (threading rule 5, docs/threading.md). */
 static int start_loop_thread(ol_loop *loop, uv_thread_t *thread, void (*entry)(void *))
 {
     sigset_t all, old;

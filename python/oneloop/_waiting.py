@@ -2,7 +2,7 @@
 
 C waits release the GIL (CFFI does so on every call). In the main thread they run in short
 slices so that a pending SIGINT is seen between slices: the job is then cancelled and the
-KeyboardInterrupt re-raised (CONFORMANCE C24)."""
+KeyboardInterrupt re-raised (case C24, docs/conformance.md)."""
 from __future__ import annotations
 
 import math

@@ -6,7 +6,7 @@ require "open3"
 require "rbconfig"
 require "io/wait"
 
-# Waits release the GVL, and interrupting a wait cancels the job (CONFORMANCE C24).
+# Waits release the GVL, and interrupting a wait cancels the job (case C24, docs/conformance.md).
 class TestInterrupt < Minitest::Test
   HOUR = 3600
 

@@ -4,7 +4,7 @@
  * thread pulls them with ol_iter_next. When the channel is full the producer is paused (an HTTP
  * transfer stops reading) and resumed on the loop thread once the consumer has made room.
  * One consumer thread at a time; ol_iter_cancel may be called from any other thread.
- * In a forked child an iterator of the parent answers OL_EFORKED (DESIGN.md rule 8).
+ * In a forked child an iterator of the parent answers OL_EFORKED (threading rule 8, docs/threading.md).
  */
 #ifndef ONELOOP_ITER_H
 #define ONELOOP_ITER_H

@@ -3,7 +3,7 @@
 module OneLoop
   class << self
     # Wait until every future has settled (true) or timeout seconds pass (false). Each future
-    # keeps its own outcome: nothing is raised for a failed one (CONFORMANCE C07).
+    # keeps its own outcome: nothing is raised for a failed one (case C07, docs/conformance.md).
     def wait_all(futures, timeout: nil)
       natives = natives_of(futures)
       wait_result(wait_many(natives, Timeout.to_ms(timeout), any: false))
