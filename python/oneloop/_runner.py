@@ -53,7 +53,7 @@ class _Continue:
         except BaseException as exc:
             self.fut._fail(exc)
         if self.fut._runner is not None:
-            self.fut._runner.jobs_finished += 1
+            self.fut._runner.job_left(self.fut)
         self.pending = _FIRST_STEP_DONE
         raise StopIteration
 
@@ -105,6 +105,10 @@ class Runner:
         # spins for its result only when its job is the loop's only one.
         self.jobs_submitted = 0
         self.jobs_finished = 0
+        # The futures of jobs submitted and not yet finished, wherever they are (queued, being
+        # started, running): what a forked child must fail. Each add/discard is atomic, so a
+        # fork at any moment of another thread leaves every pending job here.
+        self._unfinished: set = set()
         self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._ready = threading.Event()
         self.thread_id: Optional[int] = None
@@ -176,6 +180,7 @@ class Runner:
                 fut = JobFuture()
                 fut._runner = self
                 self.jobs_submitted += 1
+                self._unfinished.add(fut)
                 self._queue.append((coro, fut, ctx))
                 self._wake()
                 return fut
@@ -183,6 +188,11 @@ class Runner:
 
     def only_job_in_flight(self) -> bool:
         return self.jobs_submitted - self.jobs_finished <= 1
+
+    def job_left(self, fut: JobFuture) -> None:
+        """Loop thread: the job of fut is over (finished, failed, or cancelled)."""
+        self.jobs_finished += 1
+        self._unfinished.discard(fut)
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
         self._queue.append((None, fn, None))
@@ -209,7 +219,7 @@ class Runner:
                 fut()
             elif fut._state != PENDING:
                 coro.close()
-                self.jobs_finished += 1
+                self.job_left(fut)
             else:
                 self._start(loop, coro, fut, ctx)
 
@@ -241,14 +251,11 @@ class Runner:
         if self.thread_id == threading.get_ident():
             return
         self._closed = True
-        futures = [fut for coro, fut, _ in list(self._queue) if coro is not None]
-        try:
-            tasks = asyncio.all_tasks(self.loop)
-        except RuntimeError:
-            tasks = set()
-        futures += [t.get_coro().fut for t in tasks if isinstance(t.get_coro(), _Continue)]
-        for fut in futures:
+        # Not the queue plus asyncio.all_tasks(): a job the loop thread had taken off the queue
+        # but not yet wrapped in a Task at the fork is in neither, and its waiter would hang.
+        for fut in list(self._unfinished):
             fut._abandon_in_child()
+        self._unfinished.clear()
 
     def shutdown(self, timeout: float) -> None:
         """At exit: cancel the loop's tasks (their callers' futures stay pending), give them

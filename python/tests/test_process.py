@@ -117,6 +117,48 @@ print('ok')
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
 
 
+def test_a_job_being_started_at_fork_raises_forked_error_in_the_child():
+    # The loop thread has taken the job off its queue and is making its Task (here: inside the
+    # app's task factory) when another thread forks: the child's waiter gets ForkedError, not
+    # a hang. The factory holds the loop thread in exactly that window until the fork is done.
+    code = """
+import asyncio, os, threading, time, oneloop
+in_factory, forked = threading.Event(), threading.Event()
+def factory(loop, coro, **kwargs):
+    in_factory.set()
+    forked.wait(30)
+    return asyncio.Task(coro, loop=loop, **kwargs)
+loop = asyncio.new_event_loop()
+loop.set_task_factory(factory)
+threading.Thread(target=loop.run_forever, daemon=True).start()
+oneloop.set_event_loop(loop)
+async def slow():
+    await asyncio.sleep(60)
+job = oneloop.run_async_job(slow())
+assert in_factory.wait(30)
+pid = os.fork()
+if pid == 0:
+    t0 = time.monotonic()
+    try:
+        job.result(timeout=10)
+        outcome = 'no error'
+    except oneloop.ForkedError:
+        outcome = 'ForkedError' if time.monotonic() - t0 < 5 else 'slow ForkedError'
+    except BaseException as e:
+        outcome = repr(e)
+    print('child', outcome, flush=True)
+    os._exit(0 if outcome == 'ForkedError' else 3)
+forked.set()
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+assert not job.done()  # the parent's job runs on
+job.cancel()
+print('ok')
+"""
+    r = run_python(code, env={"PYTHONWARNINGS": "ignore::DeprecationWarning"}, timeout=60)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+
+
 def test_C22_multiprocessing_fork_pool(server):
     code = f"""
 import multiprocessing as mp, oneloop
