@@ -263,12 +263,23 @@ def test_astream_timeout_while_waiting_for_the_head_aborts(server):
     assert no_armed_waiters()
 
 
+async def a_waiting_reader(s) -> asyncio.Task:
+    """A task inside s.read_chunk() that waits for the next chunk (armed on the loop). A chunk
+    that had already arrived (a slow test run) is read, and another reader started."""
+    while True:
+        reader = asyncio.create_task(s.read_chunk())
+        while not reader.done() and s._armed is None:
+            await asyncio.sleep(0.001)
+        if not reader.done():
+            return reader
+        assert reader.result() is not None
+
+
 def test_astream_close_wakes_a_waiting_reader(server):
     async def main():
         async with http.astream("GET", server.url("/fault/slow-drip?bytes=100&interval=100")) as s:
             assert await s.read_chunk() == b"a"
-            reader = asyncio.create_task(s.read_chunk())
-            await asyncio.sleep(0.02)  # the reader now waits for the next byte
+            reader = await a_waiting_reader(s)
             with pytest.raises(RuntimeError, match="already reading"):
                 await s.read_chunk()
             s.close()
