@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import threading
 from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -109,6 +110,12 @@ class JobFuture(LazyConditionFuture):
     def _abandon_in_child(self) -> None:
         """A forked child: the job runs in the parent only, so waiters here get ForkedError at
         once instead of waiting forever."""
+        if "_cond" in self.__dict__:
+            # A parent thread may have held the Condition at the fork (settling, cancelling,
+            # concurrent.futures.wait): a new one, as only this thread runs here. The waiters
+            # registered were all other threads', gone with the fork.
+            self.__dict__["_cond"] = threading.Condition()
+            self._waiters = []
         exc = ForkedError("the coroutine job runs in the parent process")
         if self._settle_lazily(None, exc):
             self._settled.release()

@@ -159,6 +159,55 @@ print('ok')
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
 
 
+def test_a_job_whose_condition_a_parent_thread_held_at_fork_raises_forked_error_in_the_child():
+    # Another thread held the job future's Condition (as settling, cancel() or
+    # concurrent.futures.wait() do for a moment) when the main thread forked: the child still
+    # fails the job with ForkedError instead of blocking on a lock nobody will release.
+    code = """
+import asyncio, concurrent.futures, os, threading, time, oneloop
+async def slow():
+    await asyncio.sleep(60)
+job = oneloop.run_async_job(slow())
+job.add_done_callback(lambda f: None)  # the future now has its Condition
+holding, forked = threading.Event(), threading.Event()
+def hold():
+    with job._condition:
+        holding.set()
+        forked.wait(30)
+threading.Thread(target=hold, daemon=True).start()
+assert holding.wait(30)
+pid = os.fork()
+if pid == 0:
+    t0 = time.monotonic()
+    try:
+        job.result(timeout=10)
+        outcome = 'no error'
+    except oneloop.ForkedError:
+        outcome = 'ForkedError' if time.monotonic() - t0 < 5 else 'slow ForkedError'
+        done, _ = concurrent.futures.wait([job], timeout=10)
+        outcome += '' if done == {job} else ' but not done for wait()'
+    except BaseException as e:
+        outcome = repr(e)
+    print('child', outcome, flush=True)
+    os._exit(0 if outcome == 'ForkedError' else 3)
+forked.set()
+for _ in range(3000):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.01)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    raise SystemExit('the child hung')
+assert os.waitstatus_to_exitcode(status) == 0, status
+job.cancel()
+print('ok')
+"""
+    r = run_python(code, env={"PYTHONWARNINGS": "ignore::DeprecationWarning"}, timeout=60)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+
+
 def test_C22_multiprocessing_fork_pool(server):
     code = f"""
 import multiprocessing as mp, oneloop
