@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libuv1-dev libcurl4-openssl-dev zlib1g-dev   # the core and the fixture server
+  libbrotli-dev                                # br decoding (optional at build time)
   catch2                                       # core tests
   abigail-tools                                # ABI check against the last release (abidiff)
   nginx-light openssl curl                     # TLS/HTTP2 tests (nginx), certificates

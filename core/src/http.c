@@ -3,6 +3,7 @@
 #include "http_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
     ol_job *job = userdata;
     ol_http_job *h = job->data;
     size_t len = size * n;
+    h->last_rx_ms = uv_now(&job->loop->uv);
     bool was_done = h->resp->head_done;
     if (ol__response_header_line(h->resp, line, len) != OL_OK) return 0;
     /* Streams get the head as soon as it is complete rather than with the first body byte:
@@ -68,29 +70,103 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
     return len;
 }
 
-static size_t write_to_iter(ol_job *job, ol_http_job *h, const char *data, size_t len)
+/* Body bytes as the caller gets them (decoded when decoding): counted against the limit, then
+ * queued on the stream or appended to the response. OL_EAGAIN: taken, but the stream's
+ * channel is now full. Any other error fails the transfer (the flags say why). */
+static int take_body(ol_job *job, ol_http_job *h, const void *data, size_t len)
 {
-    if (!h->head_pushed) {
-        int rc = push_head(job, h);
-        if (rc == OL_EAGAIN) { /* channel full already: take this chunk after the resume */
-            h->paused = true;
-            return CURL_WRITEFUNC_PAUSE;
-        }
-        if (rc != OL_OK) {
+    int64_t max = h->req.max_response_bytes;
+    if (max > 0 && (uint64_t)h->received + len > (uint64_t)max) {
+        h->too_large = true;
+        return OL_ETOOLARGE;
+    }
+    int rc = OL_OK;
+    if (job->iter) {
+        rc = ol__iter_push(job->iter, OL_ITEM_DATA, data, len, NULL, NULL);
+        if (rc == OL_ECANCELED || rc == OL_ENOMEM) {
             h->consumer_gone = rc == OL_ECANCELED;
-            return 0;
+            return rc;
+        }
+        /* OL_EAGAIN: queued, but the channel is full. Refuse (pause) the next chunk; curl
+         * delivers a refused chunk again after curl_easy_pause(CONT). */
+        if (rc == OL_EAGAIN) h->pause_pending = true;
+    } else {
+        size_t expected = 0;
+        if (h->resp->body_cap == 0 && !h->decoder) { /* size the buffer once from Content-Length */
+            curl_off_t cl = -1;
+            curl_easy_getinfo(h->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+            if (cl > 0 && cl <= (curl_off_t)64 << 20) expected = (size_t)cl;
+        }
+        if (ol__response_append(h->resp, data, len, expected) != OL_OK) return OL_ENOMEM;
+    }
+    h->received += len;
+    return rc;
+}
+
+/* The decoder for the final response's Content-Encoding (none: the body passes as is). */
+static bool open_decoder(ol_http_job *h)
+{
+    h->decode_checked = true;
+    const char *coding = ol_response_header(h->resp, "content-encoding");
+    int rc = ol__decoder_new(coding, &h->decoder, h->decode_msg, sizeof h->decode_msg);
+    h->decode_failed = rc == OL_EPROTO;
+    return rc == OL_OK;
+}
+
+/* Decode *in into the caller's body until the input is used up or the stream's channel is
+ * full (OL_EAGAIN; *in keeps what was not decoded yet). One compressed read thus never
+ * expands past the room the consumer has. */
+static int decode_to_body(ol_job *job, ol_http_job *h, const unsigned char **in, size_t *left)
+{
+    unsigned char out[16384];
+    for (;;) {
+        size_t produced = 0, before = *left;
+        if (ol__decoder_step(h->decoder, in, left, out, sizeof out, &produced) != OL_OK) {
+            h->decode_failed = true;
+            snprintf(h->decode_msg, sizeof h->decode_msg, "%s", ol__decoder_error(h->decoder));
+            return OL_EPROTO;
+        }
+        if (produced) {
+            int rc = take_body(job, h, out, produced);
+            if (rc != OL_OK) return rc;
+        } else if (*left == 0 || *left == before) {
+            return OL_OK; /* needs more input, or the stream ended */
         }
     }
-    int rc = ol__iter_push(job->iter, OL_ITEM_DATA, data, len, NULL, NULL);
-    if (rc == OL_ECANCELED || rc == OL_ENOMEM) {
-        h->consumer_gone = rc == OL_ECANCELED;
-        return 0;
+}
+
+/* Decode output owed to the consumer: the held input, and what the decoder still has. */
+static int decode_held(ol_job *job, ol_http_job *h)
+{
+    const unsigned char *in = h->held ? h->held + h->held_off : NULL;
+    size_t left = h->held_len - h->held_off;
+    int rc = decode_to_body(job, h, &in, &left);
+    h->held_off = h->held_len - left;
+    if (left == 0) {
+        free(h->held);
+        h->held = NULL;
+        h->held_len = h->held_off = 0;
     }
-    /* OL_EAGAIN: this chunk is queued but the channel is full. Refuse (pause) the next one;
-     * curl delivers a refused chunk again after curl_easy_pause(CONT). */
-    if (rc == OL_EAGAIN) h->pause_pending = true;
-    h->received += len;
-    return len;
+    if (rc == OL_OK) h->decode_more = false;
+    return rc;
+}
+
+/* A chunk from curl while decoding. What does not fit the channel is kept here (at most
+ * this one chunk) and curl gets paused by the next callback; the resume decodes the rest. */
+static bool decode_received(ol_job *job, ol_http_job *h, const char *data, size_t len)
+{
+    const unsigned char *in = (const unsigned char *)data;
+    size_t left = len;
+    int rc = decode_to_body(job, h, &in, &left);
+    if (rc != OL_EAGAIN) return rc == OL_OK;
+    h->decode_more = true;
+    if (!left) return true;
+    h->held = malloc(left);
+    if (!h->held) return false;
+    memcpy(h->held, in, left);
+    h->held_len = left;
+    h->held_off = 0;
+    return true;
 }
 
 static size_t on_write(char *data, size_t size, size_t n, void *userdata)
@@ -104,21 +180,22 @@ static size_t on_write(char *data, size_t size, size_t n, void *userdata)
         h->paused = true;
         return CURL_WRITEFUNC_PAUSE;
     }
-    int64_t max = h->req.max_response_bytes;
-    if (max > 0 && (uint64_t)h->received + len > (uint64_t)max) {
-        h->too_large = true;
-        return 0;
+    h->last_rx_ms = uv_now(&job->loop->uv);
+    if (job->iter && !h->head_pushed) {
+        int rc = push_head(job, h);
+        if (rc == OL_EAGAIN) { /* channel full already: take this chunk after the resume */
+            h->paused = true;
+            return CURL_WRITEFUNC_PAUSE;
+        }
+        if (rc != OL_OK) {
+            h->consumer_gone = rc == OL_ECANCELED;
+            return 0;
+        }
     }
-    if (job->iter) return write_to_iter(job, h, data, len);
-    size_t expected = 0;
-    if (h->resp->body_cap == 0) { /* size the buffer once from Content-Length */
-        curl_off_t cl = -1;
-        curl_easy_getinfo(h->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-        if (cl > 0 && cl <= (curl_off_t)64 << 20) expected = (size_t)cl;
-    }
-    if (ol__response_append(h->resp, data, len, expected) != OL_OK) return 0;
-    h->received += len;
-    return len;
+    if (h->req.decompress && !h->decode_checked && !open_decoder(h)) return 0;
+    if (h->decoder) return decode_received(job, h, data, len) ? len : 0;
+    int rc = take_body(job, h, data, len);
+    return rc == OL_OK || rc == OL_EAGAIN ? len : 0;
 }
 
 /* ---- the easy handle */
@@ -194,7 +271,8 @@ static int set_per_transfer(ol_job *job, ol_http_job *h, CURL *e)
     SET(CURLOPT_WRITEDATA, job);
     SET(CURLOPT_OPENSOCKETDATA, h); /* the socket opener notes its errno here */
     SET(CURLOPT_HTTPHEADER, r->headers); /* NULL: none */
-    SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms); /* 0: curl's default */
+    /* 0 is "no limit" for us but "300 s" for curl: give curl the largest it takes. */
+    SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms ? r->connect_timeout_ms : (long)INT_MAX);
     SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);                 /* 0: none */
     /* Over TLS, wait for ALPN so concurrent requests share one HTTP/2 connection. */
     bool h2_possible = r->http_version != OL_HTTP_VERSION_1_0 &&
@@ -263,6 +341,19 @@ static bool needs_custom(const ol_http_request *r)
            r->proxy || r->max_response_bytes > 0 || r->user_agent || r->basic_auth;
 }
 
+/* Ask for what the decoder takes, unless the caller sent its own Accept-Encoding. */
+static int add_accept_encoding(ol_http_request *r)
+{
+    for (struct curl_slist *l = r->headers; l; l = l->next)
+        if (strncasecmp(l->data, "Accept-Encoding:", 16) == 0) return OL_OK;
+    char line[64];
+    snprintf(line, sizeof line, "Accept-Encoding: %s", ol__decoder_accept_encoding());
+    struct curl_slist *grown = curl_slist_append(r->headers, line);
+    if (!grown) return OL_ENOMEM;
+    r->headers = grown;
+    return OL_OK;
+}
+
 static int set_custom(CURL *e, ol_http_job *h)
 {
     ol_http_request *r = &h->req;
@@ -276,9 +367,11 @@ static int set_custom(CURL *e, ol_http_job *h)
     if ((rc = set_tls(e, h)) != OL_OK) return rc;
     long version = curl_http_version(r->http_version);
     if (version != CURL_HTTP_VERSION_NONE) SET(CURLOPT_HTTP_VERSION, version);
-    if (r->decompress) SET(CURLOPT_ACCEPT_ENCODING, "");
+    /* Decoding is ours (on_write), never curl's: curl would decode a whole read at once. */
+    if (r->decompress && (rc = add_accept_encoding(r)) != OL_OK) return rc;
     if (r->proxy) SET(CURLOPT_PROXY, r->proxy);
-    if (r->max_response_bytes > 0)
+    /* A Content-Length over the limit fails early; a decoded body is counted by on_write. */
+    if (r->max_response_bytes > 0 && !r->decompress)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_response_bytes);
     if (r->user_agent) SET(CURLOPT_USERAGENT, r->user_agent);
     if (r->basic_auth) {
@@ -300,16 +393,44 @@ static int setup_easy(ol_job *job, ol_http_job *h, ol_http_ctx *ctx, CURL *e, bo
 }
 #undef SET
 
+static size_t discard_bytes(char *data, size_t size, size_t n, void *userdata)
+{
+    (void)data;
+    (void)userdata;
+    return size * n;
+}
+
+/* A transfer ended before its response did (cancel, closed stream, failure). curl 7.88 keeps
+ * about 64 KB per such HTTP/2 stream (its paused data and window) after the removal, for as
+ * long as the connection lives: let it deliver everything held, into nothing, first. */
+static void drain_before_removal(CURL *e)
+{
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_bytes);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, discard_bytes);
+    curl_easy_pause(e, CURLPAUSE_CONT);
+}
+
+static void idle_timer_closed(uv_handle_t *timer) { free(timer); }
+
+static void stop_idle_timer(ol_http_job *h)
+{
+    if (!h->idle_timer) return;
+    uv_close((uv_handle_t *)h->idle_timer, idle_timer_closed);
+    h->idle_timer = NULL;
+}
+
 /* clean: the transfer completed, so its handle may keep the shared options (unless it had
  * custom ones or streamed: a stream may end paused). */
 static void release_easy(ol_job *job, ol_http_job *h, bool clean)
 {
+    stop_idle_timer(h);
     if (!h->easy) return;
     long connects = 0; /* counted here so cancelled transfers' connections count too */
     curl_easy_getinfo(h->easy, CURLINFO_NUM_CONNECTS, &connects);
     if (connects > 0)
         atomic_fetch_add_explicit(&job->loop->n_http_connections, (uint64_t)connects,
                                   memory_order_relaxed);
+    if (!clean) drain_before_removal(h->easy);
     ol__http_ctx_remove(job->loop->http, h->easy);
     bool keep = clean && !h->easy_custom && !job->iter;
     if (keep) { /* these point into this job's memory, about to be freed */
@@ -322,6 +443,47 @@ static void release_easy(ol_job *job, ol_http_job *h, bool clean)
 
 /* ---- the job's operations (loop thread, except destroy and the setters) */
 
+/* A consumer holding a stream (channel full, curl paused, decoded output owed) stops the
+ * idle clock: the resume restarts it. */
+static bool consumer_holds(const ol_http_job *h)
+{
+    return h->paused || h->pause_pending || h->decode_more;
+}
+
+static void on_idle_timer(uv_timer_t *timer)
+{
+    ol_job *job = timer->data;
+    ol_http_job *h = job->data;
+    if (consumer_holds(h)) return; /* http_resume re-arms it */
+    uint64_t idle = uv_now(timer->loop) - h->last_rx_ms, limit = (uint64_t)h->req.idle_timeout_ms;
+    if (idle < limit) { /* bytes came in since it was armed */
+        uv_timer_start(timer, on_idle_timer, limit - idle, 0);
+        return;
+    }
+    h->idle_expired = true;
+    ol__http_transfer_done(job, CURLE_OPERATION_TIMEDOUT);
+}
+
+/* (Re)start the idle clock now. The timer is armed once per idle period, not per byte:
+ * on_write only notes the time, and the timer re-arms itself for the remainder. */
+static void restart_idle_timer(ol_job *job, ol_http_job *h)
+{
+    h->last_rx_ms = uv_now(&job->loop->uv);
+    if (h->idle_timer)
+        uv_timer_start(h->idle_timer, on_idle_timer, (uint64_t)h->req.idle_timeout_ms, 0);
+}
+
+static int start_idle_timer(ol_job *job, ol_http_job *h)
+{
+    if (h->req.idle_timeout_ms <= 0) return OL_OK;
+    h->idle_timer = malloc(sizeof *h->idle_timer);
+    if (!h->idle_timer) return OL_ENOMEM;
+    uv_timer_init(&job->loop->uv, h->idle_timer);
+    h->idle_timer->data = job;
+    restart_idle_timer(job, h);
+    return OL_OK;
+}
+
 /* Put the admitted transfer into the multi. On failure the caller finishes the job. */
 static int begin_transfer(ol_job *job, ol_http_job *h, ol_http_ctx *ctx)
 {
@@ -329,8 +491,10 @@ static int begin_transfer(ol_job *job, ol_http_job *h, ol_http_ctx *ctx)
     CURL *e = ol__http_ctx_easy_get(ctx, &configured);
     if (!e) return OL_ENOMEM;
     int rc = setup_easy(job, h, ctx, e, configured);
+    if (rc == OL_OK) rc = start_idle_timer(job, h);
     if (rc == OL_OK) rc = ol__http_ctx_add(ctx, e);
     if (rc != OL_OK) {
+        stop_idle_timer(h);
         ol__http_ctx_easy_put(ctx, e, false);
         return rc;
     }
@@ -452,6 +616,14 @@ static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool c
     if (h->consumer_gone) {
         snprintf(msg, cap, "iterator closed by the consumer");
         return OL_ECANCELED;
+    }
+    if (h->idle_expired) {
+        snprintf(msg, cap, "no data received for %ld ms (idle timeout)", h->req.idle_timeout_ms);
+        return OL_ETIMEDOUT;
+    }
+    if (h->decode_failed) {
+        snprintf(msg, cap, "%s", h->decode_msg);
+        return OL_EPROTO;
     }
     /* curl 7.88 reports a header line over its limit (100 KB) as "out of memory", and all
      * header lines over 300 KB as a receive error: while the head is incomplete on a live
@@ -670,6 +842,22 @@ static void follow_redirect(ol_job *job, ol_http_job *h, char *url)
     if (rc != OL_OK) ol__task_finish(job, rc, NULL, NULL, 0, msg[0] ? msg : NULL);
 }
 
+/* Settle the job: the transfer is over and the consumer has all of the body. */
+static void finish_transfer(ol_job *job, ol_http_job *h, CURLcode result, long os_errno,
+                            bool connected)
+{
+    if (result != CURLE_OK) {
+        char msg[CURL_ERROR_SIZE + 64];
+        int status = failure_status(h, result, os_errno, connected, msg, sizeof msg);
+        ol__task_finish(job, status, NULL, NULL, 0, msg);
+        return;
+    }
+    if (job->iter && !h->head_pushed) push_head(job, h); /* a response without body */
+    ol_response *resp = h->resp;
+    h->resp = NULL;
+    ol__task_finish(job, OL_OK, resp, ol__response_free, 0, NULL);
+}
+
 void ol__http_transfer_done(ol_job *job, CURLcode result)
 {
     ol_http_job *h = job->data;
@@ -690,16 +878,18 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
         follow_redirect(job, h, next_url);
         return;
     }
-    if (result != CURLE_OK) {
-        char msg[CURL_ERROR_SIZE + 64];
-        int status = failure_status(h, result, os_errno, connected, msg, sizeof msg);
-        ol__task_finish(job, status, NULL, NULL, 0, msg);
+    if (result == CURLE_OK && h->decode_more) { /* http_resume decodes the rest, then ends */
+        h->finish_deferred = true;
         return;
     }
-    if (job->iter && !h->head_pushed) push_head(job, h); /* a response without body */
-    ol_response *resp = h->resp;
-    h->resp = NULL;
-    ol__task_finish(job, OL_OK, resp, ol__response_free, 0, NULL);
+    finish_transfer(job, h, result, os_errno, connected);
+}
+
+/* Our own refusal outside curl's callbacks (decoding on resume): the flags say why. */
+static void fail_transfer(ol_job *job, ol_http_job *h)
+{
+    if (h->easy) ol__http_transfer_done(job, CURLE_WRITE_ERROR);
+    else finish_transfer(job, h, CURLE_WRITE_ERROR, 0, true);
 }
 
 void ol__http_queued_expired(ol_job *job)
@@ -730,6 +920,19 @@ static void http_resume(ol_job *job)
 {
     ol_http_job *h = job->data;
     h->pause_pending = false;
+    if (h->decode_more) { /* decoded output owed first; curl stays paused meanwhile */
+        int rc = decode_held(job, h);
+        if (rc == OL_EAGAIN) return; /* full again: the next resume goes on */
+        if (rc != OL_OK) {
+            fail_transfer(job, h);
+            return;
+        }
+    }
+    if (h->finish_deferred) {
+        finish_transfer(job, h, CURLE_OK, 0, true);
+        return;
+    }
+    restart_idle_timer(job, h);
     if (!h->paused || !h->easy) return;
     h->paused = false;
     /* May deliver the held chunk right here, and pause again. */
@@ -742,6 +945,8 @@ static void http_destroy(ol_job *job)
     ol_http_job *h = job->data;
     if (!h) return;
     if (h->easy) curl_easy_cleanup(h->easy); /* not reached: finished transfers release it */
+    ol__decoder_free(h->decoder);
+    free(h->held);
     ol__response_free(h->resp);
     ol__http_request_clear(&h->req);
     free(h);

@@ -2,6 +2,7 @@
 #ifndef ONELOOP_HTTP_INTERNAL_H
 #define ONELOOP_HTTP_INTERNAL_H
 
+#include "http_decode.h"
 #include "internal.h"
 
 #include <curl/curl.h>
@@ -61,7 +62,9 @@ typedef struct ol_http_request {
     void *body_copy;           /* owned copy (OL_HTTP_BODY) */
     ol_free_fn body_free;      /* borrowed body: free_fn(body_user) at the end */
     void *body_user;
-    long connect_timeout_ms, timeout_ms, low_speed_limit, low_speed_time_s;
+    long connect_timeout_ms;   /* 0: no limit; default OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS */
+    long timeout_ms, low_speed_limit, low_speed_time_s;
+    long idle_timeout_ms;      /* 0: no limit; default OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS */
     long max_redirects;
     long verify_peer, verify_host;
     char *ca_file, *ca_path, *client_cert, *client_key, *client_key_password;
@@ -94,13 +97,28 @@ typedef struct ol_http_job {
     ol_job *job;               /* the job this is the data of */
     CURL *easy;
     ol_response *resp;
-    size_t received;           /* body bytes delivered by curl (decoded) */
+    size_t received;           /* body bytes handed to the caller (decoded) */
     bool too_large;            /* the write callback hit max_response_bytes */
     bool consumer_gone;        /* the iterator was closed */
     bool head_pushed;          /* iterator: the HEAD item is queued */
     bool pause_pending;        /* iterator full: refuse (pause) the next chunk */
     bool paused;               /* curl is paused by us */
     bool easy_custom;          /* easy has options beyond the shared ones: reset it after */
+    /* Decoding (OL_HTTP_DECOMPRESS): curl hands over the body as received. */
+    ol_http_decoder *decoder;  /* NULL: the body is delivered as received */
+    bool decode_checked;       /* the final response's Content-Encoding was looked at */
+    bool decode_failed;        /* corrupt or refused encoding: decode_msg says why */
+    bool decode_more;          /* the consumer's channel filled mid-decode: output owed */
+    unsigned char *held;       /* compressed input not decoded yet (at most one curl read) */
+    size_t held_len, held_off;
+    char decode_msg[128];
+    /* The transfer ended in curl while decoded output was still owed to the consumer: the
+     * job finishes when the consumer has taken it (os_errno/connected kept for that). */
+    bool finish_deferred;
+    /* Idle timeout: no byte received for req.idle_timeout_ms, not counting paused time. */
+    uv_timer_t *idle_timer;    /* NULL: no idle limit (closed when the transfer ends) */
+    uint64_t last_rx_ms;       /* uv_now when a byte last came in (or the pause ended) */
+    bool idle_expired;
     /* Per-host admission (http_admit.c). */
     ol_http_host *host;        /* counted against this host (NULL: not limited) */
     bool waiting;              /* queued for a slot, not in the multi yet */

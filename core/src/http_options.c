@@ -23,6 +23,8 @@ void ol__http_request_init(ol_http_request *req)
     req->verify_peer = 1;
     req->verify_host = 1;
     req->http_version = OL_HTTP_VERSION_ANY;
+    req->connect_timeout_ms = OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
+    req->idle_timeout_ms = OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS;
 }
 
 void ol__http_request_drop_body(ol_http_request *req)
@@ -180,6 +182,7 @@ int ol__http_request_set_int(ol_http_request *req, int option, int64_t value)
     case OL_HTTP_TIMEOUT_MS: req->timeout_ms = v; return OL_OK;
     case OL_HTTP_LOW_SPEED_LIMIT: req->low_speed_limit = v; return OL_OK;
     case OL_HTTP_LOW_SPEED_TIME_S: req->low_speed_time_s = v; return OL_OK;
+    case OL_HTTP_IDLE_TIMEOUT_MS: req->idle_timeout_ms = v; return OL_OK;
     case OL_HTTP_FOLLOW_REDIRECTS:
         if (v > 1000) return OL_EINVAL;
         req->max_redirects = v;

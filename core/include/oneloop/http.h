@@ -46,10 +46,15 @@ typedef enum ol_http_option {
     OL_HTTP_HEADER = 102,            /* str "Name: value", appended; repeat for more. Control
                                       * characters (except tab) are refused: OL_EINVAL */
     OL_HTTP_BODY = 103,              /* bytes: request body, copied (a HEAD sends none) */
-    OL_HTTP_CONNECT_TIMEOUT_MS = 110,/* int >= 0, 0 = curl's default (300 s) */
-    OL_HTTP_TIMEOUT_MS = 111,        /* int >= 0: whole transfer, 0 = none */
+    /* For every timeout and limit below, 0 means "no limit". */
+    OL_HTTP_CONNECT_TIMEOUT_MS = 110,/* int >= 0, default 10000 (10 s); 0 = no limit */
+    OL_HTTP_TIMEOUT_MS = 111,        /* int >= 0: whole transfer, default 0 = none */
     OL_HTTP_LOW_SPEED_LIMIT = 112,   /* int >= 0: bytes/s under which ... */
     OL_HTTP_LOW_SPEED_TIME_S = 113,  /* int >= 0: ... for this many seconds fails the job */
+    /* int >= 0, default 300000 (300 s); 0 = no limit: fails the job with OL_ETIMEDOUT when no
+     * byte arrives for this long (from the start of the transfer, then between received
+     * bytes). Time a stream's consumer holds it paused (channel full) does not count. */
+    OL_HTTP_IDLE_TIMEOUT_MS = 114,
     OL_HTTP_FOLLOW_REDIRECTS = 120,  /* int >= 0: maximum redirects to follow, 0 = off */
     OL_HTTP_REDIRECT_PROTOCOLS = 121,/* str: schemes a redirect may go to, "http,https" by default */
     OL_HTTP_SENSITIVE_HEADER = 122,  /* str: a header name dropped on a redirect to another
@@ -62,13 +67,25 @@ typedef enum ol_http_option {
     OL_HTTP_CLIENT_KEY = 135,        /* str: PEM private key file */
     OL_HTTP_CLIENT_KEY_PASSWORD = 136, /* str */
     OL_HTTP_VERSION = 140,           /* int OL_HTTP_VERSION_* */
-    OL_HTTP_DECOMPRESS = 141,        /* int 0/1, default 0: ask for and decode gzip, br, ... */
+    /* int 0/1, default 0 (the body as received). 1: send "Accept-Encoding: gzip, deflate, br"
+     * (unless the caller set one) and decode a gzip, deflate or br body. oneloop decodes at
+     * the consumer's pace: a stream holds at most its channel plus one compressed read
+     * (curl's receive buffer, 60 KiB) and the decoder's state; a br stream whose window is
+     * over 4 MiB (WBITS > 22) fails with OL_EPROTO rather than hold it. Another coding, or a
+     * corrupt body, fails with OL_EPROTO. */
+    OL_HTTP_DECOMPRESS = 141,
     OL_HTTP_PROXY = 142,             /* str: proxy URL, "" = no proxy */
-    OL_HTTP_MAX_RESPONSE_BYTES = 143,/* int >= 0, 0 = no limit: a bigger body fails OL_ETOOLARGE */
+    /* int >= 0, default 0 = no limit: a body bigger than this fails OL_ETOOLARGE. It counts
+     * the body as delivered (decoded bytes with OL_HTTP_DECOMPRESS). */
+    OL_HTTP_MAX_RESPONSE_BYTES = 143,
     OL_HTTP_USER_AGENT = 144,        /* str */
     OL_HTTP_PROTOCOLS = 145,         /* str: allowed schemes, "http,https" by default */
     OL_HTTP_BASIC_AUTH = 146         /* str "user:password" (never sent to another host) */
 } ol_http_option;
+
+/* The defaults of a new HTTP job (the same in every binding, like undici's). */
+#define OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS 300000
 
 typedef enum ol_http_version {
     OL_HTTP_VERSION_ANY = 0,   /* curl's choice (HTTP/1.1, HTTP/2 over TLS by ALPN) */
