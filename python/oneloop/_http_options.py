@@ -18,6 +18,9 @@ _HTTP_VERSIONS = {
     "2-prior-knowledge": lib.OL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
 }
 DEFAULT_MAX_REDIRECTS = 10
+# The core's defaults for a request (seconds); 0 passed for any timeout means "no limit".
+DEFAULT_CONNECT_TIMEOUT = lib.OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS / 1000
+DEFAULT_IDLE_TIMEOUT = lib.OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS / 1000
 _TOKEN = re.compile(rb"[A-Z0-9!#$%&'*+.^_`|~-]+")  # RFC 9110 token
 
 
@@ -56,11 +59,12 @@ def _text(name: str, value: Any) -> bytes:
 
 
 def _seconds_ms(name: str, value: Any) -> int:
+    """Seconds to the core's milliseconds; 0 stays 0, which means "no limit"."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds or None, not {type(value).__name__}")
-    if not value > 0 or math.isinf(value):
-        raise ValueError(f"{name} must be a positive finite number of seconds, got {value!r}")
-    return max(1, int(math.ceil(value * 1000)))
+    if not value >= 0 or math.isinf(value):
+        raise ValueError(f"{name} must be a finite number of seconds >= 0 (0: no limit), got {value!r}")
+    return 0 if value == 0 else max(1, int(math.ceil(value * 1000)))
 
 
 def _count(name: str, value: Any) -> int:
@@ -104,6 +108,7 @@ def _body_bytes(body: Any) -> bytes:
 def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None,
             headers: HeadersArg = None, body: Any = None, json: Any = None,
             timeout: Optional[float] = None, connect_timeout: Optional[float] = None,
+            idle_timeout: Optional[float] = None,
             follow_redirects: Union[bool, int] = False, verify: Union[bool, str] = True,
             verify_host: bool = True,
             ca_path: Optional[str] = None, client_cert: Optional[str] = None,
@@ -141,6 +146,8 @@ def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None
         ints[lib.OL_HTTP_TIMEOUT_MS] = _seconds_ms("timeout", timeout)
     if connect_timeout is not None:
         ints[lib.OL_HTTP_CONNECT_TIMEOUT_MS] = _seconds_ms("connect_timeout", connect_timeout)
+    if idle_timeout is not None:
+        ints[lib.OL_HTTP_IDLE_TIMEOUT_MS] = _seconds_ms("idle_timeout", idle_timeout)
     if follow_redirects is True:
         ints[lib.OL_HTTP_FOLLOW_REDIRECTS] = DEFAULT_MAX_REDIRECTS
     elif follow_redirects is not False:

@@ -10,10 +10,13 @@ Inside coroutines: `await oneloop.http.submit(...)` (or `await oneloop.http.aget
     async with oneloop.http.astream("GET", url) as s:     # same, without blocking the loop
         async for chunk in s: ...
 Options (keyword-only everywhere): params, headers, body, json, timeout, connect_timeout,
-follow_redirects, verify, verify_host, ca_path, client_cert, client_key, client_key_password,
-http_version, decompress, proxy, max_response_bytes, user_agent, protocols,
-redirect_protocols, auth,
+idle_timeout, follow_redirects, verify, verify_host, ca_path, client_cert, client_key,
+client_key_password, http_version, decompress, proxy, max_response_bytes, user_agent,
+protocols, redirect_protocols, auth,
 low_speed_limit, low_speed_time, raise_for_status.
+Defaults: connect_timeout 10 s (DEFAULT_CONNECT_TIMEOUT), idle_timeout 300 s between received
+bytes, not counting time a stream is held paused by its reader (DEFAULT_IDLE_TIMEOUT); no total
+timeout, no max_response_bytes. 0 means "no limit" for every timeout and limit.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from ._aio import dispatcher_for
 from ._astream import AsyncStreamResponse, astream
 from ._batch import Batch, Request, RequestLike, outcome
 from ._ffi import ffi, lib
-from ._http_options import Prepared, prepare
+from ._http_options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, Prepared, prepare
 from ._streaming import (StreamHead, check_buffer_size, chunk_bytes, free_now, head_response,
                          pulled, submit_iter)
 from ._waiting import guard_blocking, timeout_ms, wait_sliced
@@ -33,7 +36,7 @@ from .errors import TimeoutError, error_for
 from .futures import NativeFuture, wrap_handle
 from .response import Headers, Response, Timing
 
-__all__ = ["Request", "Response", "Headers", "Timing", "StreamResponse", "request", "get",
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_IDLE_TIMEOUT", "Request", "Response", "Headers", "Timing", "StreamResponse", "request", "get",
            "post", "put", "patch", "delete", "head", "options", "submit", "gather", "stream",
            "AsyncStreamResponse", "astream", "arequest", "aget", "apost", "agather"]
 
