@@ -3,13 +3,19 @@
 module OneLoop
   # HTTP over the process-wide executor (libcurl): one connection pool for every thread.
   #
-  # Options (all optional): headers: (Hash or pairs), body: (String), timeout: and
-  # connect_timeout: (seconds), follow_redirects: (Integer or true), verify: (TLS, default
+  # Options (all optional): headers: (Hash or pairs), body: (String), timeout:,
+  # connect_timeout: and idle_timeout: (seconds), follow_redirects: (Integer or true), verify: (TLS, default
   # true), verify_peer:, verify_host:, ca_file:, ca_path:, client_cert:, client_key:,
   # client_key_password:, http_version: (:http1_1, :http2, ...), decompress:, proxy:,
   # max_response_bytes:, user_agent:, protocols: ("http,https"), redirect_protocols: ("http,https"), basic_auth: ("user:pass"),
   # low_speed_limit:, low_speed_time:.
+  # Defaults: connect_timeout 10 s, idle_timeout 300 s between received bytes (time a stream is
+  # held paused by its reader does not count), no total timeout, no max_response_bytes. 0 means
+  # "no limit" for every timeout and limit.
   class HTTP
+    DEFAULT_CONNECT_TIMEOUT = Native::OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS / 1000.0
+    DEFAULT_IDLE_TIMEOUT = Native::OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS / 1000.0
+
     # Submit a request; returns a OneLoop::Future whose value is a OneLoop::Response.
     def submit(url, method: nil, **opts)
       submit_built(Request.build(method, url, opts))

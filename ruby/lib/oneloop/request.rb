@@ -9,6 +9,7 @@ module OneLoop
 
     INT_OPTIONS = {
       connect_timeout: N::OL_HTTP_CONNECT_TIMEOUT_MS, timeout: N::OL_HTTP_TIMEOUT_MS,
+      idle_timeout: N::OL_HTTP_IDLE_TIMEOUT_MS,
       low_speed_limit: N::OL_HTTP_LOW_SPEED_LIMIT, low_speed_time: N::OL_HTTP_LOW_SPEED_TIME_S,
       follow_redirects: N::OL_HTTP_FOLLOW_REDIRECTS, verify_peer: N::OL_HTTP_VERIFY_PEER,
       verify_host: N::OL_HTTP_VERIFY_HOST, http_version: N::OL_HTTP_VERSION,
@@ -83,9 +84,10 @@ module OneLoop
       opts.each do |key, value|
         next if value.nil?
         case key
-        when :timeout, :connect_timeout
+        when :timeout, :connect_timeout, :idle_timeout
+          # 0 (and Float::INFINITY) is "no limit", the core's 0; a tiny positive value is 1 ms.
           ms = Timeout.to_ms(value, key.to_s, allow_nil: false)
-          flat.push(INT_OPTIONS[key], ms == Timeout::FOREVER ? 0 : [ms, 1].max)
+          flat.push(INT_OPTIONS[key], ms == Timeout::FOREVER || value.zero? ? 0 : [ms, 1].max)
         when :http_version
           v = HTTP_VERSIONS.fetch(value) { raise ArgumentError, "http_version must be one of #{HTTP_VERSIONS.keys.compact.inspect}, got #{value.inspect}" }
           flat.push(INT_OPTIONS[key], v)
