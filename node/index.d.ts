@@ -19,10 +19,13 @@ export interface RequestOptions {
   json?: unknown;
   /** Cancels the job; the promise rejects with signal.reason. Not for the *Sync variants. */
   signal?: AbortSignal;
-  /** Whole transfer, in ms (0 = none). */
+  /** Whole transfer, in ms (default 0 = none). */
   timeout?: number;
-  /** Connection phase, in ms (0 = libcurl's default). */
+  /** Connection phase, in ms (default 10000; 0 = no limit). */
   connectTimeout?: number;
+  /** Longest wait for the next received byte, in ms (default 300000; 0 = no limit). Time a
+   *  stream is held paused by its reader (buffer full) does not count. */
+  idleTimeout?: number;
   lowSpeedLimit?: number;
   lowSpeedTime?: number;
   /** Off by default. true = up to 20; a number = that many at most. */
@@ -38,11 +41,12 @@ export interface RequestOptions {
   clientKey?: string;
   clientKeyPassword?: string;
   httpVersion?: HttpVersion;
-  /** Ask for and decode gzip/br/...; default false. */
+  /** Ask for and decode gzip, deflate, br; default false (the body as received). Decoding
+   *  follows the reader's pace; a br window over 4 MiB fails with OL_EPROTO. */
   decompress?: boolean;
   /** Proxy URL; "" = no proxy. */
   proxy?: string;
-  /** A bigger body fails with OL_ETOOLARGE. */
+  /** A bigger body (decoded bytes with decompress) fails with OL_ETOOLARGE; default 0 = no limit. */
   maxResponseBytes?: number;
   userAgent?: string;
   /** Allowed schemes, default "http,https". */
@@ -112,6 +116,8 @@ export class OneloopError extends Error {
 }
 
 export interface Http {
+  /** Defaults of options left unset, in ms. */
+  readonly defaults: { readonly connectTimeout: number; readonly idleTimeout: number };
   request(url: string | URL, options?: RequestOptions): Promise<Response>;
   get(url: string | URL, options?: RequestOptions): Promise<Response>;
   post(url: string | URL, body?: BodyInit, options?: RequestOptions): Promise<Response>;

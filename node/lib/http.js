@@ -1,7 +1,7 @@
 'use strict';
 // oneloop.http: requests run on the process-wide executor, shared by every worker thread.
 const { binding, track, checkSignal } = require('./dispatch');
-const { requestArgs } = require('./options');
+const { requestArgs, DEFAULTS } = require('./options');
 const { Response } = require('./response');
 const { openStream, openStreamSync } = require('./stream');
 
@@ -36,6 +36,8 @@ function withBody(method, body, options) {
 }
 
 module.exports = {
+  /** Defaults of options left unset: connectTimeout 10 s, idleTimeout 300 s (ms). */
+  defaults: DEFAULTS,
   request,
   get: (url, options) => request(url, options === undefined ? undefined : withMethod('GET', options)),
   post: (url, body, options) => request(url, withBody('POST', body, options)),

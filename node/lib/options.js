@@ -3,12 +3,14 @@
 //   [url, method, ["Name: value", ...], body Uint8Array, [OL_HTTP_* key, value, ...]]
 // Bad input throws a TypeError (or RangeError) naming the option; nothing is submitted.
 
-// OL_HTTP_* keys of core/include/oneloop/http.h, by option name and value kind.
+// OL_HTTP_* keys of core/include/oneloop/http.h, by option name and value kind. 0 means "no
+// limit" for every timeout and limit.
 const NATIVE_OPTIONS = {
   connectTimeout: [110, 'ms'],
   timeout: [111, 'ms'],
   lowSpeedLimit: [112, 'count'],
   lowSpeedTime: [113, 'count'],
+  idleTimeout: [114, 'ms'],
   followRedirects: [120, 'redirects'],
   redirectProtocols: [121, 'string'],
   verifyPeer: [130, 'bool'],
@@ -27,6 +29,8 @@ const NATIVE_OPTIONS = {
   basicAuth: [146, 'string'],
 };
 const NATIVE_ENTRIES = Object.entries(NATIVE_OPTIONS);
+// The core's defaults (OL_HTTP_DEFAULT_*_MS in http.h), in ms, for options left unset.
+const DEFAULTS = Object.freeze({ connectTimeout: 10000, idleTimeout: 300000 });
 const JS_OPTIONS = new Set(['method', 'headers', 'body', 'json', 'signal']);
 const HTTP_VERSIONS = { any: 0, '1.0': 10, '1.1': 11, '2': 20, '2-tls': 21, '2-prior-knowledge': 22 };
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -163,4 +167,4 @@ function requestArgs(url, options) {
   };
 }
 
-module.exports = { requestArgs, HTTP_VERSIONS };
+module.exports = { requestArgs, HTTP_VERSIONS, DEFAULTS };
