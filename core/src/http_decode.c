@@ -18,7 +18,7 @@ typedef enum { CODING_GZIP, CODING_DEFLATE, CODING_BR } coding_kind;
 struct ol_http_decoder {
     coding_kind kind;
     bool ended;          /* the compressed stream is complete: later input is dropped */
-    bool started;        /* some input went in (deflate: the zlib header was accepted) */
+    bool started;        /* deflate: output came (the zlib header was good); br: window checked */
     z_stream z;
 #ifdef OL_HAVE_BROTLI
     BrotliDecoderState *br;
@@ -112,7 +112,7 @@ static int step_zlib(ol_http_decoder *d, const unsigned char **in, size_t *in_le
     *in += used;
     *in_len -= used;
     *produced = out_avail - z->avail_out;
-    if (used || *produced) d->started = true;
+    if (*produced) d->started = true; /* a zlib header that failed gives no output */
     if (zr == Z_STREAM_END) {
         d->ended = true;
         return OL_OK;
