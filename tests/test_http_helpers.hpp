@@ -3,6 +3,7 @@
 
 #include <oneloop.h>
 
+#include <cstdio>
 #include <functional>
 #include <string>
 
@@ -97,3 +98,27 @@ inline void fixture_stats(ol_loop *loop, const FixtureServer &fx, unsigned long 
     *conns = *reqs = 0;
     sscanf(s.c_str(), "{\"connections\":%llu,\"requests\":%llu}", conns, reqs);
 }
+
+// Resident memory of this process in bytes (0 if unknown), for coarse growth bounds.
+inline size_t resident_bytes() {
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%lu %lu", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Under AddressSanitizer freed memory sits in a quarantine and every block has redzones: RSS
+// growth bounds say nothing there (its leak checker covers those builds instead).
+#if defined(__SANITIZE_ADDRESS__)
+#define OL_TEST_RSS_BOUNDS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OL_TEST_RSS_BOUNDS 0
+#endif
+#endif
+#ifndef OL_TEST_RSS_BOUNDS
+#define OL_TEST_RSS_BOUNDS 1
+#endif
