@@ -222,3 +222,24 @@ TEST_CASE("HTTP decode: a brotli window over 4 MiB fails with OL_EPROTO", "[http
     CHECK(fits.status() == OL_OK);
     CHECK(fits.body().size() == 8388608);
 }
+
+TEST_CASE("HTTP decode: a corrupt body or an unknown coding fails with OL_EPROTO, buffered and streamed",
+          "[http][decode]") {
+    FixtureServer fx;
+    HttpLoop L;
+    for (const char *path : {"/encoded/gzip-corrupt/1000000", "/encoded/x-unknown/1000"}) {
+        INFO(path);
+        Fut f = http_run(L.loop, fx.url(path), nullptr, [](ol_job *j) {
+            REQUIRE(ol_job_set_int(j, OL_HTTP_DECOMPRESS, 1) == OL_OK);
+        });
+        CHECK(f.status() == OL_EPROTO);
+        CHECK(!f.message().empty());
+        ol_iter *it = decoded_iter(L.loop, fx.url(path), 16 * 1024);
+        REQUIRE(it != nullptr);
+        CHECK(drain(it).status == OL_EPROTO);
+        ol_iter_close(it);
+        // Raw mode takes the same bodies as they are.
+        Fut raw = http_run(L.loop, fx.url(path));
+        CHECK(raw.status() == OL_OK);
+    }
+}
