@@ -5,7 +5,8 @@
  * ol_response *, owned by the future. Submitted with ol_job_submit_iter, the iterator yields one
  * OL_ITEM_HEAD item (its object is an ol_response without body) then OL_ITEM_DATA body chunks.
  *
- * Safe defaults: TLS verification on, only http and https, redirects not followed. Every curl
+ * Safe defaults: TLS verification on, only http and https, redirects not followed, a 10 s
+ * connect timeout and a 300 s idle timeout (no total timeout, no size limit). Every curl
  * call happens on the loop thread; all jobs of a loop share one connection cache (reuse,
  * HTTP/2 multiplexing). A response with any HTTP status (404, 500, ...) settles OK: the status
  * is data.
@@ -26,7 +27,7 @@
  * Per-host limit (ol_loop_options.max_host_connections): a request waits in oneloop for one of
  * its host's connections. A stream whose consumer does not read keeps its connection. A
  * request that waited its whole OL_HTTP_CONNECT_TIMEOUT_MS for a slot fails with
- * OL_EHOSTLIMIT (without a connect timeout it waits; OL_HTTP_TIMEOUT_MS still applies and
+ * OL_EHOSTLIMIT (with the connect timeout 0 = no limit it waits; OL_HTTP_TIMEOUT_MS still applies and
  * gives OL_ETIMEDOUT).
  */
 #ifndef ONELOOP_HTTP_H
