@@ -28,7 +28,8 @@ static void open_and_close_early(ol_loop *loop, const NginxServer &ngx, const st
             ol_item *item = nullptr;
             for (int k = 0; k < 2; k++) { // the head, then the first chunk
                 REQUIRE(ol_iter_next(it, &item, 20000) == OL_OK);
-                if (k == 0) CHECK(ol_response_http_version(static_cast<const ol_response *>(ol_item_object(item))) == 20);
+                const void *head = k == 0 ? ol_item_object(item) : nullptr;
+                if (head) CHECK(ol_response_http_version(static_cast<const ol_response *>(head)) == 20);
                 ol_item_free(item);
             }
         }
@@ -48,7 +49,8 @@ TEST_CASE("HTTP/2 streams closed early do not grow memory per stream", "[http][t
     REQUIRE(L.settle_in_flight() == 0);
     size_t grown = resident_bytes() > before ? resident_bytes() - before : 0;
     INFO("RSS grew by " << grown / 1024 << " KiB over " << streams << " streams closed early");
-    if (OL_TEST_RSS_BOUNDS) CHECK(grown < static_cast<size_t>(streams) * 64 * 1024 / 8); // leaking 64 KB each: 125 MB
+    // Leaking 64 KB each would be 125 MB: allow an eighth of that.
+    if (OL_TEST_RSS_BOUNDS) CHECK(grown < static_cast<size_t>(streams) * 64 * 1024 / 8);
     // The connection still serves whole responses afterwards.
     Fut f = http_run(L.loop, ngx.url("/hello.txt"), nullptr, [&](ol_job *j) {
         REQUIRE(ol_job_set_str(j, OL_HTTP_CA_FILE, ca.c_str()) == OL_OK);

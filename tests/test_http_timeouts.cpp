@@ -84,7 +84,8 @@ TEST_CASE("HTTP idle timeout: a server that stops sending fails with OL_ETIMEDOU
     CHECK(seconds_since(t0) < 5);
     // Stalled mid-body (a drip far slower than the idle timeout), streamed too.
     ol_job *job = nullptr;
-    REQUIRE(ol_http_job_new(&job, nullptr, fx.url("/fault/slow-drip?bytes=5&interval=5000").c_str()) == OL_OK);
+    std::string drip = fx.url("/fault/slow-drip?bytes=5&interval=5000");
+    REQUIRE(ol_http_job_new(&job, nullptr, drip.c_str()) == OL_OK);
     REQUIRE(ol_job_set_int(job, OL_HTTP_IDLE_TIMEOUT_MS, 300) == OL_OK);
     ol_iter *it = nullptr;
     REQUIRE(ol_job_submit_iter(L.loop, job, 0, &it) == OL_OK);

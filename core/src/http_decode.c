@@ -150,7 +150,8 @@ static int step_brotli(ol_http_decoder *d, const unsigned char **in, size_t *in_
         d->started = true;
     }
     size_t avail_out = cap;
-    BrotliDecoderResult r = BrotliDecoderDecompressStream(d->br, in_len, in, &avail_out, &out, NULL);
+    BrotliDecoderResult r =
+        BrotliDecoderDecompressStream(d->br, in_len, in, &avail_out, &out, NULL);
     *produced = cap - avail_out;
     if (r == BROTLI_DECODER_RESULT_ERROR) return fail(d, "corrupt brotli body");
     if (r == BROTLI_DECODER_RESULT_SUCCESS) d->ended = true;

@@ -27,8 +27,8 @@
  * Per-host limit (ol_loop_options.max_host_connections): a request waits in oneloop for one of
  * its host's connections. A stream whose consumer does not read keeps its connection. A
  * request that waited its whole OL_HTTP_CONNECT_TIMEOUT_MS for a slot fails with
- * OL_EHOSTLIMIT (with the connect timeout 0 = no limit it waits; OL_HTTP_TIMEOUT_MS still applies and
- * gives OL_ETIMEDOUT).
+ * OL_EHOSTLIMIT (with a connect timeout of 0, no limit, it waits; OL_HTTP_TIMEOUT_MS still
+ * applies and gives OL_ETIMEDOUT).
  */
 #ifndef ONELOOP_HTTP_H
 #define ONELOOP_HTTP_H
