@@ -286,7 +286,7 @@ static int set_per_transfer(ol_job *job, ol_http_job *h, CURL *e)
  * reset that would undo them. */
 static int set_shared(ol_http_ctx *ctx, ol_http_job *h, CURL *e)
 {
-    SET(CURLOPT_NOSIGNAL, 1L); /* DESIGN.md rule 5 */
+    SET(CURLOPT_NOSIGNAL, 1L); /* threading rule 5, docs/threading.md */
     SET(CURLOPT_PROTOCOLS_STR, OL_HTTP_DEFAULT_PROTOCOLS);
     /* curl never follows a redirect itself (CURLOPT_FOLLOWLOCATION stays off): follow_redirect
      * does, one transfer per hop. */

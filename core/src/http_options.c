@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- curl_global_init once per process (DESIGN.md rule 6) */
+/* ---- curl_global_init once per process (threading rule 6, docs/threading.md) */
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static void global_init(void)

@@ -1,5 +1,5 @@
 """Turning Python keyword options into the core's OL_HTTP_* job options (validated here, so
-bad input raises before anything is submitted: CONFORMANCE C15)."""
+bad input raises before anything is submitted: case C15, docs/conformance.md)."""
 from __future__ import annotations
 
 import json as _json
