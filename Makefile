@@ -2,13 +2,15 @@
 #   make demo   runs the main demo (installs what it needs)
 #   make test   builds everything and runs every test suite (installs what it needs)
 #   make test-curl8   the core and HTTP tests again, against libcurl 8 from bookworm-backports
+#   make lint    checks every language's layout and lint rules (fails on findings)
+#   make format  rewrites the layout (clang-format, ruff, RuboCop's layout cops)
 BUILD ?= $(CURDIR)/build
 CURL8_BUILD ?= $(CURDIR)/build-curl8
 JOBS ?= 2
 export ONELOOP_BUILD_DIR := $(BUILD)
 
 .PHONY: all deps build demo test test-core test-python test-ruby test-node \
-        test-sanitizers test-asan test-tsan test-curl8 fuzz bench clean
+        test-sanitizers test-asan test-tsan test-curl8 fuzz bench lint format clean
 
 all: build
 
@@ -59,6 +61,13 @@ test-tsan: deps
 
 fuzz: deps
 	./tests/fuzz/run_fuzz.sh
+
+# Formatters and linters (scripts/lint.sh): clang-format-14, ruff, RuboCop, ESLint.
+lint: deps
+	./scripts/lint.sh
+
+format: deps
+	./scripts/lint.sh --fix
 
 bench: build
 	$(BUILD)/bench/bench_core

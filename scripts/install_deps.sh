@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev                     # libFuzzer harness
   ruby ruby-dev swig ruby-typhoeus ruby-async  # Ruby gem, its benchmark peer, fiber tests
   python3 python3-venv python3-dev             # Python package (CFFI)
+  clang-format-14 rubocop                      # make lint / make format (ruff, ESLint: scripts/lint.sh)
 )
 
 missing=()
