@@ -185,8 +185,8 @@ static void bench_throughput(ol_loop *loop, int threads, int total_jobs)
     for (int i = 0; i < threads; i++) pthread_join(th[i], NULL);
     int64_t wall = now_ns() - t0, cpu = cpu_ns() - c0;
     long jobs = (long)arg.batches * BATCH * threads;
-    printf("  %d thread%s  %9.0f jobs/s   %6.2f us CPU/job   %7.1f us wall/batch of %d\n",
-           threads, threads > 1 ? "s" : " ", jobs / (wall / 1e9), cpu / 1e3 / jobs,
+    printf("  %d thread%s  %9.0f jobs/s   %6.2f us CPU/job   %7.1f us wall/batch of %d\n", threads,
+           threads > 1 ? "s" : " ", jobs / (wall / 1e9), cpu / 1e3 / jobs,
            wall / 1e3 / ((double)jobs / BATCH / threads), BATCH);
 }
 
@@ -204,10 +204,11 @@ int main(int argc, char **argv)
     printf("%-28s %9s %9s %12s %14s\n", "round trip", "p50 us", "p99 us", "CPU us/trip",
            "p50 / eventfd");
     for (int i = 0; i < 3; i++)
-        printf("%-28s %9.1f %9.1f %12.1f %13.2fx\n", rows[i].name, rows[i].p50_us,
-               rows[i].p99_us, rows[i].cpu_us, rows[i].p50_us / rows[0].p50_us);
+        printf("%-28s %9.1f %9.1f %12.1f %13.2fx\n", rows[i].name, rows[i].p50_us, rows[i].p99_us,
+               rows[i].cpu_us, rows[i].p50_us / rows[0].p50_us);
     printf("\nthroughput: each thread submits batches of %d trivial jobs and waits with "
-           "ol_wait_all (%d jobs per row)\n", BATCH, total);
+           "ol_wait_all (%d jobs per row)\n",
+           BATCH, total);
     for (int threads = 1; threads <= 8; threads *= 2) bench_throughput(loop, threads, total);
     free(samples);
     return 0;

@@ -33,9 +33,9 @@
 
 extern char **environ;
 
-static unsigned g_conns = 256;       /* per-host connection limit for both sides */
-static long g_requests = 4000;       /* requests per measured row (at least one batch) */
-#define IDLE_CONNECTIONS 256         /* oneloop's idle-connection pool; the floor gets the same */
+static unsigned g_conns = 256; /* per-host connection limit for both sides */
+static long g_requests = 4000; /* requests per measured row (at least one batch) */
+#define IDLE_CONNECTIONS 256   /* oneloop's idle-connection pool; the floor gets the same */
 
 /* ---- the fixture server */
 
@@ -52,14 +52,14 @@ static int fixture_start(void)
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_addclose(&fa, in[1]);
     posix_spawn_file_actions_addclose(&fa, out[0]);
-    char *argv[] = { (char *)OL_FIXTURE_SERVER, NULL };
+    char *argv[] = {(char *)OL_FIXTURE_SERVER, NULL};
     int rc = posix_spawn(&fixture_pid, OL_FIXTURE_SERVER, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
     close(out[1]);
     if (rc) return -1;
     fixture_stdin = in[1];
-    char line[64] = { 0 };
+    char line[64] = {0};
     size_t n = 0;
     while (n + 1 < sizeof line && read(out[0], line + n, 1) == 1 && line[n] != '\n') n++;
     close(out[0]);
@@ -141,7 +141,8 @@ static int submit_gets(ol_loop *loop, const char *url, int n, ol_future **future
     int bad = 0;
     for (int i = 0; i < n; i++) {
         ol_job *job = NULL;
-        if (ol_http_job_new(&job, NULL, url) != OL_OK || ol_job_submit(loop, job, &futures[i]) != OL_OK)
+        if (ol_http_job_new(&job, NULL, url) != OL_OK ||
+            ol_job_submit(loop, job, &futures[i]) != OL_OK)
             bad++;
     }
     return bad;
@@ -214,11 +215,12 @@ static int ol_batch_countdown(void *state, const char *url, int n)
 {
     ol_loop *loop = state;
     ol_future **futures = calloc((size_t)n, sizeof *futures);
-    countdown c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n };
+    countdown c = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n};
     int bad = 0;
     for (int i = 0; i < n; i++) {
         ol_job *job = NULL;
-        if (ol_http_job_new(&job, NULL, url) != OL_OK || ol_job_submit(loop, job, &futures[i]) != OL_OK) {
+        if (ol_http_job_new(&job, NULL, url) != OL_OK ||
+            ol_job_submit(loop, job, &futures[i]) != OL_OK) {
             bad++;
             count_one(NULL, &c);
             continue;
@@ -355,7 +357,7 @@ static int sf_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *soc
 {
     (void)e;
     sock_floor *sf = userp;
-    struct epoll_event ev = { 0 };
+    struct epoll_event ev = {0};
     ev.data.fd = fd;
     if (what == CURL_POLL_REMOVE) {
         epoll_ctl(sf->ep, EPOLL_CTL_DEL, fd, NULL);
@@ -431,11 +433,12 @@ static void sf_close(void *state)
 }
 
 static const impl impls[] = {
-    { "oneloop", ol_open, ol_batch, ol_close },
-    { "curl-multi", floor_open, floor_batch, floor_close },
-    { "curl-socket", sf_open, sf_batch, sf_close }, /* diagnostic: --socket-floor */
-    { "oneloop-countdown", ol_open, ol_batch_countdown, ol_close }, /* diagnostic: --countdown */
-    { "oneloop-host-driven", ol_open_host_driven, ol_batch_host_driven, ol_close }, /* --host-driven */
+    {"oneloop", ol_open, ol_batch, ol_close},
+    {"curl-multi", floor_open, floor_batch, floor_close},
+    {"curl-socket", sf_open, sf_batch, sf_close},                 /* diagnostic: --socket-floor */
+    {"oneloop-countdown", ol_open, ol_batch_countdown, ol_close}, /* diagnostic: --countdown */
+    {"oneloop-host-driven", ol_open_host_driven, ol_batch_host_driven,
+     ol_close}, /* --host-driven */
 };
 
 /* ---- rows */
@@ -448,7 +451,7 @@ typedef struct row {
 
 static row run_row(const impl *im, const char *url, int inflight)
 {
-    row r = { 0 };
+    row r = {0};
     void *st = im->open();
     int batches = (int)((g_requests + inflight - 1) / inflight);
     if (batches < 1) batches = 1;
@@ -520,19 +523,31 @@ int main(int argc, char **argv)
     int only_body = -1; /* 0: 300 B, 1: 100 KB */
     const impl *floor_impl = &impls[1], *main_impl = &impls[0];
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--conns") && i + 1 < argc) g_conns = (unsigned)atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--requests") && i + 1 < argc) g_requests = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--quick")) quick = 1;
-        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--no-mem")) no_mem = 1;
-        else if (!strcmp(argv[i], "--impl") && i + 1 < argc) only_impl = argv[++i]; /* profiling */
-        else if (!strcmp(argv[i], "--body") && i + 1 < argc) only_body = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--socket-floor")) floor_impl = &impls[2];
-        else if (!strcmp(argv[i], "--countdown")) main_impl = &impls[3];
-        else if (!strcmp(argv[i], "--host-driven")) main_impl = &impls[4];
+        if (!strcmp(argv[i], "--conns") && i + 1 < argc)
+            g_conns = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--requests") && i + 1 < argc)
+            g_requests = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--quick"))
+            quick = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-mem"))
+            no_mem = 1;
+        else if (!strcmp(argv[i], "--impl") && i + 1 < argc)
+            only_impl = argv[++i]; /* profiling */
+        else if (!strcmp(argv[i], "--body") && i + 1 < argc)
+            only_body = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--socket-floor"))
+            floor_impl = &impls[2];
+        else if (!strcmp(argv[i], "--countdown"))
+            main_impl = &impls[3];
+        else if (!strcmp(argv[i], "--host-driven"))
+            main_impl = &impls[4];
         else {
-            fprintf(stderr, "usage: %s [--conns N] [--requests N] [--quick] [--only IN_FLIGHT] "
-                            "[--no-mem]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--conns N] [--requests N] [--quick] [--only IN_FLIGHT] "
+                    "[--no-mem]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -548,13 +563,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot start the fixture server %s\n", OL_FIXTURE_SERVER);
         return 1;
     }
-    const char *paths[] = { "/json", "/bytes/102400" };
-    const char *labels[] = { "300 B", "100 KB" };
-    const int inflights[] = { 1, 100, 1000, 10000 };
+    const char *paths[] = {"/json", "/bytes/102400"};
+    const char *labels[] = {"300 B", "100 KB"};
+    const int inflights[] = {1, 100, 1000, 10000};
     char url[128];
 
     /* Memory first, in fresh children, before this process has any threads. */
-    double mem[2][2] = { { -1, -1 }, { -1, -1 } };
+    double mem[2][2] = {{-1, -1}, {-1, -1}};
     for (int p = 0; p < 2 && !no_mem; p++) {
         snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, paths[p]);
         for (int k = 0; k < 2; k++) mem[p][k] = mem_per_request(&impls[k], url, 10000);
@@ -564,20 +579,24 @@ int main(int argc, char **argv)
            "%ld requests per row, best of %d interleaved rounds, libcurl %s\n",
            port, g_conns ? "" : "unlimited ", g_conns, g_requests, ROUNDS,
            curl_version_info(CURLVERSION_NOW)->version);
-    printf("%-7s %9s | %12s %12s %7s | %12s %12s %7s | %s\n", "body", "in flight",
-           "oneloop us", "floor us", "ratio", "oneloop ms", "floor ms", "ratio", "errors");
-    printf("%-7s %9s | %12s %12s %7s | %12s %12s %7s |\n", "", "", "CPU/req", "CPU/req",
-           "CPU", "wall/batch", "wall/batch", "wall");
+    printf("%-7s %9s | %12s %12s %7s | %12s %12s %7s | %s\n", "body", "in flight", "oneloop us",
+           "floor us", "ratio", "oneloop ms", "floor ms", "ratio", "errors");
+    printf("%-7s %9s | %12s %12s %7s | %12s %12s %7s |\n", "", "", "CPU/req", "CPU/req", "CPU",
+           "wall/batch", "wall/batch", "wall");
     for (int p = 0; p < 2; p++) {
         if (only_body >= 0 && p != only_body) continue;
         snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, paths[p]);
         for (size_t k = 0; k < sizeof inflights / sizeof inflights[0]; k++) {
             int n = inflights[k];
             if ((quick && n > 1000) || (only && n != only)) continue;
-            row none = { 0 }, ra[ROUNDS], rb[ROUNDS];
+            row none = {0}, ra[ROUNDS], rb[ROUNDS];
             for (int round = 0; round < ROUNDS; round++) { /* interleaved: same noise for both */
-                ra[round] = !only_impl || !strcmp(only_impl, main_impl->name) ? run_row(main_impl, url, n) : none;
-                rb[round] = !only_impl || !strcmp(only_impl, floor_impl->name) ? run_row(floor_impl, url, n) : none;
+                ra[round] = !only_impl || !strcmp(only_impl, main_impl->name)
+                                ? run_row(main_impl, url, n)
+                                : none;
+                rb[round] = !only_impl || !strcmp(only_impl, floor_impl->name)
+                                ? run_row(floor_impl, url, n)
+                                : none;
             }
             row a = best(ra), b = best(rb);
             printf("%-7s %9d | %12.1f %12.1f %7.2f | %12.2f %12.2f %7.2f | %d/%d\n", labels[p], n,

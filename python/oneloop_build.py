@@ -7,6 +7,7 @@ binding cannot drift from them. Environment:
 The extension links the SHARED library with an rpath, so every binding in a process shares
 one executor (case C25, docs/conformance.md).
 """
+
 import os
 import re
 import subprocess
@@ -22,7 +23,9 @@ LIB_DIR = os.path.join(BUILD_DIR, "core")
 CSRC_DIR = os.path.join(HERE, "csrc")  # C helpers kept in files of their own
 
 if not os.path.exists(os.path.join(LIB_DIR, "liboneloop.so")):
-    raise SystemExit(f"oneloop: {LIB_DIR}/liboneloop.so not found; build the core and set ONELOOP_BUILD_DIR")
+    raise SystemExit(
+        f"oneloop: {LIB_DIR}/liboneloop.so not found; build the core and set ONELOOP_BUILD_DIR"
+    )
 
 
 def _read(path: str) -> str:
@@ -37,9 +40,22 @@ def _preprocessed_header() -> str:
             open(os.path.join(fake, name), "w").close()
         cc = os.environ.get("CC", "cc")
         out = subprocess.run(
-            [cc, "-E", "-P", "-DOL_CDEF", "-nostdinc", "-I", fake, "-I", INCLUDE_DIR,
-             os.path.join(INCLUDE_DIR, "oneloop.h")],
-            check=True, capture_output=True, text=True).stdout
+            [
+                cc,
+                "-E",
+                "-P",
+                "-DOL_CDEF",
+                "-nostdinc",
+                "-I",
+                fake,
+                "-I",
+                INCLUDE_DIR,
+                os.path.join(INCLUDE_DIR, "oneloop.h"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     return "\n".join(line for line in out.splitlines() if line.strip())
 
 
@@ -50,8 +66,9 @@ def _integer_defines() -> str:
     for root, _dirs, files in os.walk(INCLUDE_DIR):
         for f in sorted(files):
             with open(os.path.join(root, f)) as fh:
-                for m in re.finditer(r"^#define\s+(OL_[A-Z0-9_]+)\s+\(?-?[0-9]+u?\)?\s*(?:/\*.*)?$",
-                                     fh.read(), re.M):
+                for m in re.finditer(
+                    r"^#define\s+(OL_[A-Z0-9_]+)\s+\(?-?[0-9]+u?\)?\s*(?:/\*.*)?$", fh.read(), re.M
+                ):
                     names.append(m.group(1))
     return "\n".join(f"#define {n} ..." for n in sorted(set(names)))
 
@@ -75,7 +92,9 @@ typedef struct olpy_req {
 } olpy_req;
 """
 
-HELPERS_DECL = REQ_STRUCT + """
+HELPERS_DECL = (
+    REQ_STRUCT
+    + """
 int olpy_http_submit(ol_loop *loop, const olpy_req *req, int as_iter, size_t iter_capacity,
                      ol_future **out_future, ol_iter **out_iter);
 int olpy_http_submit_batch(ol_loop *loop, const olpy_req *reqs, const uint32_t *which, size_t n,
@@ -88,14 +107,19 @@ int olpy_work_guarded(void *arg, void **value, ol_free_fn *value_free, int64_t *
 void olpy_python_exiting(void);
 void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response **responses,
                          int *statuses, const char **bodies, size_t *sizes);
-""" + _read(os.path.join(CSRC_DIR, "handoff.h"))
+"""
+    + _read(os.path.join(CSRC_DIR, "handoff.h"))
+)
 
-HELPERS_SRC = r"""
+HELPERS_SRC = (
+    r"""
 #include <oneloop.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-""" + REQ_STRUCT + r"""
+"""
+    + REQ_STRUCT
+    + r"""
 /* Work jobs call Python from libuv's pool threads. At interpreter exit libuv's own exit
  * cleanup still runs the queued ones, after Python is finalized: CFFI would then take the GIL
  * of a finalized interpreter and crash (SIGSEGV in PyGILState_Ensure). The interpreter's
@@ -184,6 +208,7 @@ void olpy_batch_outcomes(ol_future **futures, size_t n, int *states, ol_response
     }
 }
 """
+)
 
 ffibuilder = FFI()
 ffibuilder.cdef(_preprocessed_header() + "\n" + _integer_defines() + "\n" + HELPERS_DECL)

@@ -10,5 +10,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 core_build = os.path.abspath(os.environ.get("ONELOOP_BUILD_DIR", os.path.join(HERE, "..", "build")))
 key = hashlib.sha1(core_build.encode()).hexdigest()[:12]
 
-setup(cffi_modules=["oneloop_build.py:ffibuilder"],
-      options={"build": {"build_base": os.path.join("build", key)}})
+setup(
+    cffi_modules=["oneloop_build.py:ffibuilder"],
+    options={"build": {"build_base": os.path.join("build", key)}},
+)

@@ -14,6 +14,7 @@ core/include/oneloop/common.h. Everything else takes it from there:
   scripts/version.py --check [--cmake V]  fail, naming the file, when a place disagrees
                                           (ctest version_agrees; V is CMake's PROJECT_VERSION)
 """
+
 import json
 import os
 import re
@@ -55,11 +56,24 @@ def sub_once(path, text, pattern, replacement):
 def literal_places(major, minor, patch):
     v = f"{major}.{minor}.{patch}"
     return [
-        (HEADER, r'^#define OL_VERSION_NUMBER (\d+)[ \t]*$',
-         f"#define OL_VERSION_NUMBER {major * 10000 + minor * 100 + patch}",
-         str(major * 10000 + minor * 100 + patch)),
-        (HEADER, r'^#define OL_VERSION_STRING "([^"]*)"[ \t]*$', f'#define OL_VERSION_STRING "{v}"', v),
-        ("python/oneloop/__init__.py", r'^__version__ = "([^"]*)"[ \t]*$', f'__version__ = "{v}"', v),
+        (
+            HEADER,
+            r"^#define OL_VERSION_NUMBER (\d+)[ \t]*$",
+            f"#define OL_VERSION_NUMBER {major * 10000 + minor * 100 + patch}",
+            str(major * 10000 + minor * 100 + patch),
+        ),
+        (
+            HEADER,
+            r'^#define OL_VERSION_STRING "([^"]*)"[ \t]*$',
+            f'#define OL_VERSION_STRING "{v}"',
+            v,
+        ),
+        (
+            "python/oneloop/__init__.py",
+            r'^__version__ = "([^"]*)"[ \t]*$',
+            f'__version__ = "{v}"',
+            v,
+        ),
         ("ruby/lib/oneloop/version.rb", r'^  VERSION = "([^"]*)"[ \t]*$', f'  VERSION = "{v}"', v),
     ]
 
@@ -68,9 +82,14 @@ def npm_files():
     """node/package.json's version, and the lock file's two copies of it."""
     pkg = json.loads(read("node/package.json"))
     lock = json.loads(read("node/package-lock.json"))
-    return [("node/package.json", pkg["version"]),
-            ("node/package-lock.json", lock.get("version")),
-            ("node/package-lock.json (packages[\"\"])", lock.get("packages", {}).get("", {}).get("version"))]
+    return [
+        ("node/package.json", pkg["version"]),
+        ("node/package-lock.json", lock.get("version")),
+        (
+            'node/package-lock.json (packages[""])',
+            lock.get("packages", {}).get("", {}).get("version"),
+        ),
+    ]
 
 
 def write_npm(v):
@@ -98,10 +117,14 @@ def check(cmake_version):
         if found != v:
             wrong.append(f"{path}: {found!r}, expected {v!r}")
     pyproject = read("python/pyproject.toml")
-    if not re.search(r'^dynamic = \["version"\]', pyproject, re.M) or \
-            'version = {attr = "oneloop.__version__"}' not in pyproject:
-        wrong.append("python/pyproject.toml: must take the version from oneloop.__version__ "
-                     '(dynamic = ["version"] and [tool.setuptools.dynamic])')
+    if (
+        not re.search(r'^dynamic = \["version"\]', pyproject, re.M)
+        or 'version = {attr = "oneloop.__version__"}' not in pyproject
+    ):
+        wrong.append(
+            "python/pyproject.toml: must take the version from oneloop.__version__ "
+            '(dynamic = ["version"] and [tool.setuptools.dynamic])'
+        )
     if "OneLoop::VERSION" not in read("ruby/oneloop.gemspec"):
         wrong.append("ruby/oneloop.gemspec: must take s.version from OneLoop::VERSION")
     if re.search(r"^project\(oneloop VERSION \d", read("CMakeLists.txt"), re.M):
@@ -130,8 +153,12 @@ def set_header(v):
         sys.exit(f"not a MAJOR.MINOR.PATCH version: {v!r}")
     text = read(HEADER)
     for name, value in zip(("MAJOR", "MINOR", "PATCH"), m.groups()):
-        text = sub_once(HEADER, text, rf"^#define OL_VERSION_{name} \d+[ \t]*$",
-                        f"#define OL_VERSION_{name} {int(value)}")
+        text = sub_once(
+            HEADER,
+            text,
+            rf"^#define OL_VERSION_{name} \d+[ \t]*$",
+            f"#define OL_VERSION_{name} {int(value)}",
+        )
     write(HEADER, text)
 
 

@@ -15,7 +15,7 @@ int main(void)
      * buffer is kept and handed to the next request of its class. */
     char *a = ol__body_alloc(100000, &cap);
     CHECK(a != NULL && cap == 114688); /* 7/4 of 64 KB: below glibc's 128 KB mmap threshold */
-    memset(a, 'x', cap); /* the whole capacity is usable */
+    memset(a, 'x', cap);               /* the whole capacity is usable */
     ol__body_free(a, cap);
     CHECK(ol__body_pool_idle_bytes() == 114688);
     size_t cap2 = 0;
@@ -63,7 +63,9 @@ int main(void)
     ol__body_pool_decay(0);
     CHECK(ol__body_pool_idle_bytes() == 0);
 
-    if (check_failures) fprintf(stderr, "%d checks failed\n", check_failures);
-    else printf("body pool: all checks passed\n");
+    if (check_failures)
+        fprintf(stderr, "%d checks failed\n", check_failures);
+    else
+        printf("body pool: all checks passed\n");
     return check_failures ? 1 : 0;
 }

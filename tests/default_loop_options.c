@@ -50,7 +50,8 @@ static int few_fds(int free_fds)
     CHECK(loop != NULL);
     if (loop) check_loop_works(loop);
     if (check_failures == 0)
-        printf("default loop with %d descriptors free: %s first, then a loop: ok\n", free_fds, first);
+        printf("default loop with %d descriptors free: %s first, then a loop: ok\n", free_fds,
+               first);
     return check_failures ? 1 : 0;
 }
 

@@ -18,13 +18,16 @@
 
 static void sleep_ms(unsigned ms)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 static int sleepy_work(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int)
 {
-    (void)arg; (void)value; (void)value_free; (void)value_int;
+    (void)arg;
+    (void)value;
+    (void)value_free;
+    (void)value_int;
     sleep_ms(50);
     return OL_OK;
 }
@@ -35,8 +38,10 @@ static size_t n_held;
 
 static void hold_or_release(ol_future *f)
 {
-    if (n_held < sizeof held / sizeof held[0] && rand() % 2) held[n_held++] = f;
-    else ol_future_release(f);
+    if (n_held < sizeof held / sizeof held[0] && rand() % 2)
+        held[n_held++] = f;
+    else
+        ol_future_release(f);
 }
 
 static int submit_https(ol_loop *loop, const char *url, const char *ca_file, bool stream)
@@ -48,7 +53,8 @@ static int submit_https(ol_loop *loop, const char *url, const char *ca_file, boo
         static ol_iter *streams[8]; /* never read; kept reachable */
         static size_t n_streams;
         return n_streams < 8 && ol_job_submit_iter(loop, job, 4, &streams[n_streams++]) == OL_OK
-                   ? 0 : -1;
+                   ? 0
+                   : -1;
     }
     ol_future *f = NULL;
     if (ol_job_submit(loop, job, &f) != OL_OK) return -1;
@@ -91,15 +97,18 @@ static void *exit_now(void *arg)
 
 static void exit_from_callback(ol_future *f, void *user_data)
 {
-    (void)f; (void)user_data;
+    (void)f;
+    (void)user_data;
     exit(0); /* on the loop thread: it parks nothing of its own, the others park */
 }
 
 int main(int argc, char **argv)
 {
     if (argc != 5) {
-        fprintf(stderr, "usage: %s PORT CA_FILE SEED return|exit|exit-from-thread|"
-                        "exit-from-loop-thread\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s PORT CA_FILE SEED return|exit|exit-from-thread|"
+                "exit-from-loop-thread\n",
+                argv[0]);
         return 2;
     }
     srand((unsigned)strtoul(argv[3], NULL, 10));

@@ -6,8 +6,8 @@
  *   exit_with_jobs shutdown-at-exit  an atexit handler that runs after the library's own
  *                                  shuts the default loop and an OL_LOOP_NO_THREAD loop down:
  *                                  both calls must return, not hang */
-#include <oneloop.h>
 #include <fcntl.h>
+#include <oneloop.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +18,17 @@ static const char *marks_path;
 
 static int mark_and_sleep(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int)
 {
-    (void)arg; (void)value; (void)value_free; (void)value_int;
+    (void)arg;
+    (void)value;
+    (void)value_free;
+    (void)value_int;
     int fd = open(marks_path, O_WRONLY | O_APPEND);
     if (fd >= 0) {
-        if (write(fd, "w", 1) != 1) { /* the test then sees fewer marks: it checks an upper bound */ }
+        if (write(fd, "w", 1) != 1) { /* the test then sees fewer marks: it checks an upper bound */
+        }
         close(fd);
     }
-    struct timespec ts = { 0, 200 * 1000000L };
+    struct timespec ts = {0, 200 * 1000000L};
     nanosleep(&ts, NULL);
     return OL_OK;
 }
@@ -44,7 +48,7 @@ static int exit_with_queued_work(ol_loop *loop)
         int started = marks && fgetc(marks) != EOF;
         if (marks) fclose(marks);
         if (started) break;
-        struct timespec ts = { 0, 1000000L };
+        struct timespec ts = {0, 1000000L};
         nanosleep(&ts, NULL);
     }
     puts("exiting with 100 work jobs in flight");

@@ -11,7 +11,8 @@
 
 namespace {
 // Wait for a child with a deadline; kill it if it hangs. Returns its exit code, or -1.
-int wait_child(pid_t pid, int seconds) {
+int wait_child(pid_t pid, int seconds)
+{
     for (int i = 0; i < seconds * 100; i++) {
         int status = 0;
         if (waitpid(pid, &status, WNOHANG) == pid)
@@ -23,7 +24,8 @@ int wait_child(pid_t pid, int seconds) {
     return -1;
 }
 
-int child_uses_default_loop(ol_loop *parent_loop, ol_future *parent_future) {
+int child_uses_default_loop(ol_loop *parent_loop, ol_future *parent_future)
+{
     ol_loop *loop = ol_loop_default();
     if (!loop || loop == parent_loop) return 10;
     // The parent's handles are refused, never touched.
@@ -39,7 +41,8 @@ int child_uses_default_loop(ol_loop *parent_loop, ol_future *parent_future) {
 }
 } // namespace
 
-TEST_CASE("C22 a forked child gets a fresh working executor; the parent is unaffected", "[fork]") {
+TEST_CASE("C22 a forked child gets a fresh working executor; the parent is unaffected", "[fork]")
+{
     ol_loop *parent_loop = ol_loop_default();
     ol_future *pending = submit_timer(parent_loop, 300); // in flight across the fork
     ol_future *warm = submit_timer(parent_loop, 1);
@@ -59,7 +62,8 @@ TEST_CASE("C22 a forked child gets a fresh working executor; the parent is unaff
     ol_future_release(after);
 }
 
-TEST_CASE("C23 a process exits promptly with jobs in flight", "[fork][exit]") {
+TEST_CASE("C23 a process exits promptly with jobs in flight", "[fork][exit]")
+{
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
@@ -69,7 +73,8 @@ TEST_CASE("C23 a process exits promptly with jobs in flight", "[fork][exit]") {
     CHECK(wait_child(pid, 20) == 0);
 }
 
-TEST_CASE("C23 work jobs still queued in the thread pool at exit never start", "[fork][exit]") {
+TEST_CASE("C23 work jobs still queued in the thread pool at exit never start", "[fork][exit]")
+{
     // libuv's exit cleanup runs the queued work of its pool after every other library's
     // cleanup. 100 jobs of 200 ms on a pool of 4: only those already running may run.
     char marks[] = "/tmp/oneloop-exit-work-XXXXXX";
@@ -91,7 +96,8 @@ TEST_CASE("C23 work jobs still queued in the thread pool at exit never start", "
 }
 
 TEST_CASE("C23 ol_loop_shutdown from a late exit handler returns instead of joining",
-          "[fork][exit]") {
+          "[fork][exit]")
+{
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
@@ -101,7 +107,8 @@ TEST_CASE("C23 ol_loop_shutdown from a late exit handler returns instead of join
     CHECK(wait_child(pid, 20) == 0); // -1: it hung joining the parked loop thread
 }
 
-TEST_CASE("C23 exit after shutting the default loop down refuses new jobs cleanly", "[fork][exit]") {
+TEST_CASE("C23 exit after shutting the default loop down refuses new jobs cleanly", "[fork][exit]")
+{
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
@@ -121,7 +128,8 @@ TEST_CASE("C23 exit after shutting the default loop down refuses new jobs cleanl
 
 namespace {
 int idle_start(ol_task *, void *) { return OL_OK; }
-void idle_cancel(ol_task *task, void *) {
+void idle_cancel(ol_task *task, void *)
+{
     ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
 }
 const ol_custom_ops idle_ops = {OL_CUSTOM_OPS_VERSION, idle_start, idle_cancel, nullptr, nullptr};
@@ -131,7 +139,8 @@ void count_callback(ol_future *, void *) { ++child_callbacks; }
 void count_ready(ol_iter *, int, void *) { ++child_callbacks; }
 
 // Every call on a parent's handle answers OL_EFORKED at once and runs nothing of the parent's.
-int child_uses_parent_handles(ol_future *pending, ol_iter *it, ol_notifier *n) {
+int child_uses_parent_handles(ol_future *pending, ol_iter *it, ol_notifier *n)
+{
     if (ol_future_cancel(pending) != OL_EFORKED) return 30;
     if (ol_future_on_done(pending, count_callback, nullptr) != OL_EFORKED) return 31;
     ol_future *fs[] = {pending};
@@ -158,14 +167,14 @@ int child_uses_parent_handles(ol_future *pending, ol_iter *it, ol_notifier *n) {
 }
 } // namespace
 
-TEST_CASE("a parent's futures, iterators and notifiers answer EFORKED at once in a child",
-          "[fork]") {
+TEST_CASE("a parent's futures, iterators and notifiers answer EFORKED at once in a child", "[fork]")
+{
     ol_loop *loop = ol_loop_default();
     std::atomic<int> parent_callbacks{0};
     ol_future *pending = submit_timer(loop, 60000);
-    REQUIRE(ol_future_on_done(pending, [](ol_future *, void *u) {
-                ++*static_cast<std::atomic<int> *>(u);
-            }, &parent_callbacks) == OL_OK);
+    REQUIRE(ol_future_on_done(
+                pending, [](ol_future *, void *u) { ++*static_cast<std::atomic<int> *>(u); },
+                &parent_callbacks) == OL_OK);
     ol_job *job = nullptr;
     ol_iter *it = nullptr;
     REQUIRE(ol_job_custom_new(&job, &idle_ops, nullptr) == OL_OK);

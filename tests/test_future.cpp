@@ -9,20 +9,23 @@
 #include <string>
 #include <thread>
 
-static int work_answer(void *, void **, ol_free_fn *, int64_t *value_int) {
+static int work_answer(void *, void **, ol_free_fn *, int64_t *value_int)
+{
     *value_int = 42;
     return OL_OK;
 }
 
 static int work_fails(void *, void **, ol_free_fn *, int64_t *) { return OL_ETOOLARGE; }
 
-static int work_with_value(void *, void **value, ol_free_fn *value_free, int64_t *) {
+static int work_with_value(void *, void **value, ol_free_fn *value_free, int64_t *)
+{
     *value = strdup("from the pool");
     *value_free = free;
     return OL_OK;
 }
 
-TEST_CASE("C01 job succeeds: timer, work and custom deliver their result once", "[future]") {
+TEST_CASE("C01 job succeeds: timer, work and custom deliver their result once", "[future]")
+{
     TestLoop t;
     REQUIRE(t.loop);
 
@@ -50,7 +53,8 @@ TEST_CASE("C01 job succeeds: timer, work and custom deliver their result once", 
     ol_future_release(work);
 
     std::atomic<int> starts{0}, destroys{0};
-    ol_future *custom = submit_lambda(t.loop, [](ol_task *) { return OL_OK; }, &starts, &destroys);
+    ol_future *custom = submit_lambda(
+        t.loop, [](ol_task *) { return OL_OK; }, &starts, &destroys);
     REQUIRE(custom);
     REQUIRE(ol_future_wait(custom, 5000) == OL_OK);
     CHECK(ol_future_value_int(custom) == 7);
@@ -58,7 +62,8 @@ TEST_CASE("C01 job succeeds: timer, work and custom deliver their result once", 
     ol_future_release(custom);
 }
 
-TEST_CASE("C02 job fails: status and message delivered, other jobs unaffected", "[future]") {
+TEST_CASE("C02 job fails: status and message delivered, other jobs unaffected", "[future]")
+{
     TestLoop t;
     ol_job *job = nullptr;
     REQUIRE(ol_job_work_new(&job, work_fails, nullptr, nullptr) == OL_OK);
@@ -81,10 +86,12 @@ TEST_CASE("C02 job fails: status and message delivered, other jobs unaffected", 
     for (auto *f : all) ol_future_release(f);
 }
 
-TEST_CASE("C02 a custom start that fails at once settles its future", "[future]") {
+TEST_CASE("C02 a custom start that fails at once settles its future", "[future]")
+{
     TestLoop t;
     std::atomic<int> destroys{0};
-    ol_future *f = submit_lambda(t.loop, [](ol_task *) { return OL_EINVAL; }, nullptr, &destroys);
+    ol_future *f = submit_lambda(
+        t.loop, [](ol_task *) { return OL_EINVAL; }, nullptr, &destroys);
     REQUIRE(ol_future_wait(f, 5000) == OL_OK);
     CHECK(ol_future_status(f) == OL_EINVAL);
     ol_future_release(f);
@@ -92,7 +99,8 @@ TEST_CASE("C02 a custom start that fails at once settles its future", "[future]"
     CHECK(destroys == 1);
 }
 
-TEST_CASE("C03 wait with a timeout on a slow job times out, the job keeps running", "[future]") {
+TEST_CASE("C03 wait with a timeout on a slow job times out, the job keeps running", "[future]")
+{
     TestLoop t;
     ol_future *f = submit_timer(t.loop, 200);
     CHECK(ol_future_wait(f, 0) == OL_ETIMEDOUT);
@@ -105,23 +113,25 @@ TEST_CASE("C03 wait with a timeout on a slow job times out, the job keeps runnin
     ol_future_release(f);
 }
 
-TEST_CASE("C04 cancel before the job starts: settles cancelled, start never runs", "[future]") {
+TEST_CASE("C04 cancel before the job starts: settles cancelled, start never runs", "[future]")
+{
     // A loop without a thread runs nothing until we drive it, so the job is surely queued.
     TestLoop t(OL_LOOP_NO_THREAD);
     std::atomic<int> starts{0}, destroys{0};
-    ol_future *f = submit_lambda(t.loop, [](ol_task *) { return OL_OK; }, &starts, &destroys);
+    ol_future *f = submit_lambda(
+        t.loop, [](ol_task *) { return OL_OK; }, &starts, &destroys);
     REQUIRE(f);
     CHECK(ol_future_cancel(f) == OL_OK);
     CHECK(ol_future_status(f) == OL_ECANCELED);
     CHECK(ol_future_state_get(f) == OL_FUTURE_CANCELLED);
-    while (ol_loop_run(t.loop, OL_RUN_NOWAIT) > 0) {
-    }
+    while (ol_loop_run(t.loop, OL_RUN_NOWAIT) > 0) {}
     CHECK(starts == 0);
     CHECK(destroys == 1);
     ol_future_release(f);
 }
 
-TEST_CASE("C05 cancel while running: a timer settles cancelled promptly", "[future]") {
+TEST_CASE("C05 cancel while running: a timer settles cancelled promptly", "[future]")
+{
     TestLoop t;
     ol_future *f = submit_timer(t.loop, 60000);
     CHECK(ol_future_wait(f, 20) == OL_ETIMEDOUT);
@@ -143,7 +153,8 @@ TEST_CASE("C05 cancel while running: a timer settles cancelled promptly", "[futu
     CHECK(stats.cancelled == 1);
 }
 
-TEST_CASE("C05 cancel reaches a custom job's cancel function on the loop thread", "[future]") {
+TEST_CASE("C05 cancel reaches a custom job's cancel function on the loop thread", "[future]")
+{
     TestLoop t;
     std::atomic<int> cancels{0};
     std::atomic<bool> on_loop_thread{false};
@@ -168,7 +179,8 @@ TEST_CASE("C05 cancel reaches a custom job's cancel function on the loop thread"
     ol_future_release(f);
 }
 
-TEST_CASE("C06 cancel after completion has no effect", "[future]") {
+TEST_CASE("C06 cancel after completion has no effect", "[future]")
+{
     TestLoop t;
     ol_future *f = submit_timer(t.loop, 1);
     REQUIRE(ol_future_wait(f, -1) == OL_OK);
@@ -178,7 +190,8 @@ TEST_CASE("C06 cancel after completion has no effect", "[future]") {
     ol_future_release(f);
 }
 
-TEST_CASE("C07 wait_all over ok, error, cancelled and timed-out jobs", "[future]") {
+TEST_CASE("C07 wait_all over ok, error, cancelled and timed-out jobs", "[future]")
+{
     TestLoop t;
     ol_job *job = nullptr;
     ol_future *ok = submit_timer(t.loop, 5);
@@ -200,7 +213,8 @@ TEST_CASE("C07 wait_all over ok, error, cancelled and timed-out jobs", "[future]
     for (auto *f : all) ol_future_release(f);
 }
 
-TEST_CASE("C08 wait_any returns the first settled, the rest continue", "[future]") {
+TEST_CASE("C08 wait_any returns the first settled, the rest continue", "[future]")
+{
     TestLoop t;
     ol_future *slow = submit_timer(t.loop, 400);
     ol_future *fast = submit_timer(t.loop, 5);
@@ -216,7 +230,8 @@ TEST_CASE("C08 wait_any returns the first settled, the rest continue", "[future]
     ol_future_release(fast);
 }
 
-TEST_CASE("wait_any over many futures wakes for one in the middle", "[future]") {
+TEST_CASE("wait_any over many futures wakes for one in the middle", "[future]")
+{
     TestLoop t;
     std::vector<ol_future *> fs;
     for (int i = 0; i < 20; i++) fs.push_back(submit_timer(t.loop, i == 13 ? 10 : 60000));
@@ -229,20 +244,23 @@ TEST_CASE("wait_any over many futures wakes for one in the middle", "[future]") 
     }
 }
 
-TEST_CASE("C09 releasing unawaited pending futures leaks nothing", "[future]") {
+TEST_CASE("C09 releasing unawaited pending futures leaks nothing", "[future]")
+{
     std::atomic<int> destroys{0};
     {
         TestLoop t;
         for (int i = 0; i < 100; i++) ol_future_release(submit_timer(t.loop, 1 + i % 5));
         for (int i = 0; i < 100; i++)
-            ol_future_release(submit_lambda(t.loop, [](ol_task *) { return OL_OK; }, nullptr, &destroys));
+            ol_future_release(submit_lambda(
+                t.loop, [](ol_task *) { return OL_OK; }, nullptr, &destroys));
         ol_future_release(nullptr); // accepted
         REQUIRE(ol_loop_shutdown(t.loop, 5000) == OL_OK);
     }
     CHECK(destroys == 100);
 }
 
-static void count_cb(ol_future *f, void *user) {
+static void count_cb(ol_future *f, void *user)
+{
     auto *calls = static_cast<std::atomic<int> *>(user);
     THREAD_CHECK(ol_future_status(f) != OL_EPENDING);
     ++*calls;
@@ -253,12 +271,14 @@ struct ThreadSeen {
     std::atomic<int> on_loop{0};
 };
 
-static void thread_cb(ol_future *, void *user) {
+static void thread_cb(ol_future *, void *user)
+{
     auto *seen = static_cast<ThreadSeen *>(user);
     seen->on_loop = ol_loop_is_loop_thread(seen->loop) ? 1 : 2;
 }
 
-TEST_CASE("completion callbacks run once, on the loop thread, or at once if settled", "[future]") {
+TEST_CASE("completion callbacks run once, on the loop thread, or at once if settled", "[future]")
+{
     TestLoop t;
     ol_future *f = submit_timer(t.loop, 20);
     std::atomic<int> calls{0};
@@ -277,7 +297,8 @@ TEST_CASE("completion callbacks run once, on the loop thread, or at once if sett
     ol_future_release(f);
 }
 
-TEST_CASE("a notifier reports many completions through one fd", "[future][notifier]") {
+TEST_CASE("a notifier reports many completions through one fd", "[future][notifier]")
+{
     TestLoop t;
     ol_notifier *n = nullptr;
     REQUIRE(ol_notifier_new(&n) == OL_OK);
@@ -319,7 +340,8 @@ TEST_CASE("a notifier reports many completions through one fd", "[future][notifi
     ol_notifier_free(n);
 }
 
-TEST_CASE("a notifier freed while watched futures are pending is safe", "[future][notifier]") {
+TEST_CASE("a notifier freed while watched futures are pending is safe", "[future][notifier]")
+{
     TestLoop t;
     ol_notifier *n = nullptr;
     REQUIRE(ol_notifier_new(&n) == OL_OK);

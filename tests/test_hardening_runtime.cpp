@@ -20,23 +20,27 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Settle status of a future that must already be settled (OL_EPENDING if it is not).
-int settled_status(ol_future *f) {
+int settled_status(ol_future *f)
+{
     return ol_future_wait(f, 0) == OL_OK ? ol_future_status(f) : OL_EPENDING;
 }
 
-ol_job *pending_lambda_job(std::atomic<int> *destroys) {
+ol_job *pending_lambda_job(std::atomic<int> *destroys)
+{
     // Runs until cancelled: the default cancel finishes it with OL_ECANCELED.
-    return lambda_job(new LambdaJob{[](ol_task *) { return OL_EPENDING; }, nullptr, nullptr,
-                                    destroys});
+    return lambda_job(
+        new LambdaJob{[](ol_task *) { return OL_EPENDING; }, nullptr, nullptr, destroys});
 }
 } // namespace
 
 // ---- point 2: a start that fails and finishes the task inside start
 
-TEST_CASE("an HTTP job whose start fails settles once and is freed once", "[hardening][start]") {
+TEST_CASE("an HTTP job whose start fails settles once and is freed once", "[hardening][start]")
+{
     TestLoop t;
     REQUIRE(t.loop);
-    SECTION("a protocol list curl rejects") {
+    SECTION("a protocol list curl rejects")
+    {
         ol_job *job = nullptr;
         REQUIRE(ol_http_job_new(&job, "GET", "http://127.0.0.1:9/") == OL_OK);
         REQUIRE(ol_job_set_str(job, OL_HTTP_PROTOCOLS, "foo") == OL_OK);
@@ -46,7 +50,8 @@ TEST_CASE("an HTTP job whose start fails settles once and is freed once", "[hard
         CHECK(ol_future_status(f) < 0);
         ol_future_release(f);
     }
-    SECTION("a URL over 8 MiB") {
+    SECTION("a URL over 8 MiB")
+    {
         std::string url = "http://127.0.0.1:9/" + std::string(9u << 20, 'a');
         ol_job *job = nullptr;
         REQUIRE(ol_http_job_new(&job, "GET", url.c_str()) == OL_OK);
@@ -59,7 +64,8 @@ TEST_CASE("an HTTP job whose start fails settles once and is freed once", "[hard
 }
 
 TEST_CASE("a custom job that finishes inside start and then fails is freed once",
-          "[hardening][start]") {
+          "[hardening][start]")
+{
     TestLoop t;
     std::atomic<int> destroys{0};
     auto *lj = new LambdaJob{[](ol_task *task) {
@@ -80,7 +86,8 @@ TEST_CASE("a custom job that finishes inside start and then fails is freed once"
 
 // ---- point 3: refused batches free each job exactly once
 
-TEST_CASE("a refused batch frees a repeated job once", "[hardening][batch]") {
+TEST_CASE("a refused batch frees a repeated job once", "[hardening][batch]")
+{
     TestLoop t;
     std::atomic<int> destroys{0};
     ol_job *a = pending_lambda_job(&destroys);
@@ -88,21 +95,25 @@ TEST_CASE("a refused batch frees a repeated job once", "[hardening][batch]") {
     REQUIRE(a);
     REQUIRE(b);
     ol_future *out[4] = {};
-    SECTION("repeated job plus a NULL") {
+    SECTION("repeated job plus a NULL")
+    {
         ol_job *jobs[] = {a, b, a, nullptr};
         CHECK(ol_job_submit_batch(t.loop, jobs, 4, out) == OL_EINVAL);
         for (auto *f : out) CHECK(f == nullptr);
     }
-    SECTION("repeated job with out == NULL") {
+    SECTION("repeated job with out == NULL")
+    {
         ol_job *jobs[] = {a, a, b, b};
         CHECK(ol_job_submit_batch(t.loop, jobs, 4, nullptr) == OL_EINVAL);
     }
-    SECTION("repeated job, valid otherwise") {
+    SECTION("repeated job, valid otherwise")
+    {
         ol_job *jobs[] = {a, b, b, a};
         CHECK(ol_job_submit_batch(t.loop, jobs, 4, out) == OL_EINVAL);
         for (auto *f : out) CHECK(f == nullptr);
     }
-    SECTION("repeated job on a closed loop") {
+    SECTION("repeated job on a closed loop")
+    {
         REQUIRE(ol_loop_shutdown(t.loop, 0) == OL_OK);
         ol_job *jobs[] = {b, a, b};
         CHECK(ol_job_submit_batch(t.loop, jobs, 3, out) == OL_EINVAL);
@@ -112,7 +123,8 @@ TEST_CASE("a refused batch frees a repeated job once", "[hardening][batch]") {
 
 // ---- point 12: a refused iterator submit leaks nothing (LSan reports a leak otherwise)
 
-TEST_CASE("a refused ol_job_submit_iter frees the iterator", "[hardening][iter]") {
+TEST_CASE("a refused ol_job_submit_iter frees the iterator", "[hardening][iter]")
+{
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
     REQUIRE(ol_loop_shutdown(loop, 0) == OL_OK);
@@ -126,7 +138,8 @@ TEST_CASE("a refused ol_job_submit_iter frees the iterator", "[hardening][iter]"
 
 // ---- point 24: closing apart from freeing
 
-TEST_CASE("submits after ol_loop_shutdown get OL_ECLOSED until ol_loop_free", "[hardening][close]") {
+TEST_CASE("submits after ol_loop_shutdown get OL_ECLOSED until ol_loop_free", "[hardening][close]")
+{
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
     ol_future *before = submit_timer(loop, 1);
@@ -147,7 +160,8 @@ TEST_CASE("submits after ol_loop_shutdown get OL_ECLOSED until ol_loop_free", "[
     ol_loop_free(nullptr);
 }
 
-TEST_CASE("ol_loop_free on a running loop shuts it down first", "[hardening][close]") {
+TEST_CASE("ol_loop_free on a running loop shuts it down first", "[hardening][close]")
+{
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
     std::atomic<int> destroys{0};
@@ -167,7 +181,8 @@ TEST_CASE("ol_loop_free on a running loop shuts it down first", "[hardening][clo
 
 // ---- point 5: a submit racing with shutdown settles, never stays pending
 
-TEST_CASE("jobs submitted while the loop shuts down all settle", "[hardening][shutdown]") {
+TEST_CASE("jobs submitted while the loop shuts down all settle", "[hardening][shutdown]")
+{
     int rounds = 300;
     for (int round = 0; round < rounds; round++) {
         ol_loop *loop = nullptr;
@@ -199,8 +214,10 @@ TEST_CASE("jobs submitted while the loop shuts down all settle", "[hardening][sh
         for (auto &v : futures)
             for (auto *f : v) {
                 int status = settled_status(f);
-                if (status == OL_EPENDING) pending++;
-                else if (status != OL_ECANCELED) not_cancelled++;
+                if (status == OL_EPENDING)
+                    pending++;
+                else if (status != OL_ECANCELED)
+                    not_cancelled++;
             }
         CHECK(pending == 0);
         CHECK(not_cancelled == 0);
@@ -231,7 +248,8 @@ struct DetachedWork {
     std::atomic<int> started{0}, values_freed{0}, args_freed{0};
 };
 
-int block_until_released(void *arg, void **value, ol_free_fn *value_free, int64_t *) {
+int block_until_released(void *arg, void **value, ol_free_fn *value_free, int64_t *)
+{
     auto *w = static_cast<DetachedWork *>(arg);
     ++w->started;
     auto until = Clock::now() + std::chrono::seconds(5);
@@ -244,7 +262,8 @@ int block_until_released(void *arg, void **value, ol_free_fn *value_free, int64_
 void count_arg_free(void *arg) { ++static_cast<DetachedWork *>(arg)->args_freed; }
 } // namespace
 
-TEST_CASE("shutdown returns at its deadline while pool work still runs", "[hardening][shutdown]") {
+TEST_CASE("shutdown returns at its deadline while pool work still runs", "[hardening][shutdown]")
+{
     auto *w = new DetachedWork;
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
@@ -273,7 +292,8 @@ TEST_CASE("shutdown returns at its deadline while pool work still runs", "[harde
 }
 
 TEST_CASE("a host-driven loop's shutdown returns at its deadline while pool work runs",
-          "[hardening][shutdown]") {
+          "[hardening][shutdown]")
+{
     auto *w = new DetachedWork;
     ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
     opts.flags = OL_LOOP_NO_THREAD;
@@ -304,7 +324,8 @@ TEST_CASE("a host-driven loop's shutdown returns at its deadline while pool work
 // ---- point 4: the first ol_loop_default with few descriptors left
 
 TEST_CASE("ol_loop_default with descriptors exhausted returns NULL, never aborts",
-          "[hardening][fds]") {
+          "[hardening][fds]")
+{
     for (int free_fds = 0; free_fds <= 8; free_fds++) {
         pid_t pid = fork();
         REQUIRE(pid >= 0);
@@ -333,13 +354,15 @@ struct Guarded {
     std::vector<unsigned char> buf;
     size_t size;
     explicit Guarded(size_t size_) : buf(size_ + kCanary, 0xA5), size(size_) {}
-    template <class T> T *as(unsigned version) {
+    template <class T> T *as(unsigned version)
+    {
         auto *p = reinterpret_cast<T *>(buf.data());
         std::memset(p, 0, size);
         p->version = version;
         return p;
     }
-    bool canary_intact() const {
+    bool canary_intact() const
+    {
         for (size_t i = size; i < buf.size(); i++)
             if (buf[i] != 0xA5) return false;
         return true;
@@ -348,7 +371,8 @@ struct Guarded {
 #define FIELD_END(type, field) (offsetof(type, field) + sizeof(((type *)nullptr)->field))
 } // namespace
 
-TEST_CASE("version 1 structs are written only up to their last field", "[hardening][abi]") {
+TEST_CASE("version 1 structs are written only up to their last field", "[hardening][abi]")
+{
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
     {
@@ -397,7 +421,8 @@ TEST_CASE("version 1 structs are written only up to their last field", "[hardeni
     ol_loop_free(loop);
 }
 
-TEST_CASE("versioned structs of an unknown higher version are refused", "[hardening][abi]") {
+TEST_CASE("versioned structs of an unknown higher version are refused", "[hardening][abi]")
+{
     ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
     opts.version = OL_LOOP_OPTIONS_VERSION + 1;
     ol_loop *loop = nullptr;

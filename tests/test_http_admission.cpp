@@ -10,11 +10,15 @@
 
 using Clock = std::chrono::steady_clock;
 
-static long elapsed_ms(Clock::time_point since) {
-    return (long)std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
+static long elapsed_ms(Clock::time_point since)
+{
+    return (long)std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since)
+        .count();
 }
 
-TEST_CASE("C17 per-host limit: the rest wait their turn and reuse the same connections", "[http][admission]") {
+TEST_CASE("C17 per-host limit: the rest wait their turn and reuse the same connections",
+          "[http][admission]")
+{
     FixtureServer fx;
     HttpLoop L(2);
     std::vector<Fut> futs;
@@ -30,13 +34,14 @@ TEST_CASE("C17 per-host limit: the rest wait their turn and reuse the same conne
     CHECK(L.settle_in_flight() == 0);
 }
 
-TEST_CASE("C17 the per-host limit is per host: another host is not held up", "[http][admission]") {
+TEST_CASE("C17 the per-host limit is per host: another host is not held up", "[http][admission]")
+{
     FixtureServer fx;
     HttpLoop L(1);
     Fut slow = http_submit(L.loop, fx.url("/delay/1500"));
-    Fut queued = http_submit(L.loop, fx.url("/"));            // same host: waits for the slow one
+    Fut queued = http_submit(L.loop, fx.url("/")); // same host: waits for the slow one
     auto t0 = Clock::now();
-    Fut other = http_run(L.loop, fx.url("/", "localhost"));   // another host name: runs now
+    Fut other = http_run(L.loop, fx.url("/", "localhost")); // another host name: runs now
     CHECK(other.status() == OL_OK);
     CHECK(elapsed_ms(t0) < 1000);
     CHECK(queued.status() == OL_EPENDING);
@@ -44,7 +49,8 @@ TEST_CASE("C17 the per-host limit is per host: another host is not held up", "[h
     CHECK(slow.status() == OL_OK); // first come, first served
 }
 
-TEST_CASE("C16 a request's timeout counts the time it waited for its host", "[http][admission]") {
+TEST_CASE("C16 a request's timeout counts the time it waited for its host", "[http][admission]")
+{
     FixtureServer fx;
     HttpLoop L(1);
     Fut slow = http_submit(L.loop, fx.url("/delay/5000"));
@@ -64,7 +70,9 @@ TEST_CASE("C16 a request's timeout counts the time it waited for its host", "[ht
     CHECK(patient.body() == "oneloop fixture");
 }
 
-TEST_CASE("C16 queued requests time out in deadline order, whatever their queue order", "[http][admission]") {
+TEST_CASE("C16 queued requests time out in deadline order, whatever their queue order",
+          "[http][admission]")
+{
     FixtureServer fx;
     HttpLoop L(1);
     Fut slow = http_submit(L.loop, fx.url("/delay/5000"));
@@ -86,7 +94,8 @@ TEST_CASE("C16 queued requests time out in deadline order, whatever their queue 
     CHECK(never.status() == OL_OK);
 }
 
-TEST_CASE("C05 cancelling a request queued for its host", "[http][admission]") {
+TEST_CASE("C05 cancelling a request queued for its host", "[http][admission]")
+{
     FixtureServer fx;
     HttpLoop L(1);
     Fut slow = http_submit(L.loop, fx.url("/delay/300"));
@@ -105,7 +114,8 @@ TEST_CASE("C05 cancelling a request queued for its host", "[http][admission]") {
     CHECK(L.settle_in_flight() == 0);
 }
 
-TEST_CASE("C09 shutdown cancels requests still queued for their host", "[http][admission]") {
+TEST_CASE("C09 shutdown cancels requests still queued for their host", "[http][admission]")
+{
     FixtureServer fx;
     std::vector<Fut> futs;
     {
@@ -121,7 +131,10 @@ TEST_CASE("C09 shutdown cancels requests still queued for their host", "[http][a
 
 // A stream's consumer that does not read keeps its connection (curl pauses the transfer): with
 // every slot of the host held that way, a request waiting for one must not wait forever.
-TEST_CASE("C16 a request waiting for a slot held by unread streams fails with OL_EHOSTLIMIT after its connect timeout", "[http][admission]") {
+TEST_CASE("C16 a request waiting for a slot held by unread streams fails with OL_EHOSTLIMIT after "
+          "its connect timeout",
+          "[http][admission]")
+{
     FixtureServer fx;
     HttpLoop L(2);
     std::vector<ol_iter *> unread;

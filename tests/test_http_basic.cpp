@@ -8,12 +8,14 @@
 
 #include "test_http_helpers.hpp"
 
-static std::string header_of(const ol_response *r, const char *name) {
+static std::string header_of(const ol_response *r, const char *name)
+{
     const char *v = ol_response_header(r, name);
     return v ? v : "(absent)";
 }
 
-TEST_CASE("C01 HTTP GET: status, version, headers, body, effective URL, timing", "[http]") {
+TEST_CASE("C01 HTTP GET: status, version, headers, body, effective URL, timing", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/json"));
@@ -58,7 +60,8 @@ TEST_CASE("C01 HTTP GET: status, version, headers, body, effective URL, timing",
     CHECK(ol_response_timing(r, &t) == OL_EINVAL);
 }
 
-TEST_CASE("C01 HTTP status codes are data, not errors", "[http]") {
+TEST_CASE("C01 HTTP status codes are data, not errors", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     for (int code : {201, 204, 404, 500, 503}) {
@@ -68,7 +71,8 @@ TEST_CASE("C01 HTTP status codes are data, not errors", "[http]") {
     }
 }
 
-TEST_CASE("C01 HTTP repeated response headers are kept in order", "[http]") {
+TEST_CASE("C01 HTTP repeated response headers are kept in order", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/headers/multi"));
@@ -87,11 +91,13 @@ TEST_CASE("C01 HTTP repeated response headers are kept in order", "[http]") {
     CHECK(header_of(r, "x-mixed-case") == "Yes");
 }
 
-TEST_CASE("C01 HTTP methods and request bodies", "[http]") {
+TEST_CASE("C01 HTTP methods and request bodies", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
 
-    SECTION("POST with a copied body") {
+    SECTION("POST with a copied body")
+    {
         std::string payload(5000, 'p');
         Fut f = http_run(L.loop, fx.url("/echo"), "POST", [&](ol_job *j) {
             REQUIRE(ol_job_set_bytes(j, OL_HTTP_BODY, payload.data(), payload.size()) == OL_OK);
@@ -104,15 +110,16 @@ TEST_CASE("C01 HTTP methods and request bodies", "[http]") {
         ol_response_timing(f.resp(), &t);
         CHECK(t.bytes_up == payload.size());
     }
-    SECTION("PUT with a borrowed body, freed once") {
+    SECTION("PUT with a borrowed body, freed once")
+    {
         static const char data[] = "borrowed body";
         static std::atomic<int> frees{0};
         frees = 0;
         {
             HttpLoop L2; // the job is freed when its loop is done with it
             Fut f = http_run(L2.loop, fx.url("/echo"), "PUT", [&](ol_job *j) {
-                REQUIRE(ol_http_job_set_body_borrowed(j, data, sizeof data - 1,
-                                                      [](void *) { ++frees; }, nullptr) == OL_OK);
+                REQUIRE(ol_http_job_set_body_borrowed(
+                            j, data, sizeof data - 1, [](void *) { ++frees; }, nullptr) == OL_OK);
             });
             REQUIRE(f.status() == OL_OK);
             CHECK(header_of(f.resp(), "X-Echo-Method") == "PUT");
@@ -120,16 +127,19 @@ TEST_CASE("C01 HTTP methods and request bodies", "[http]") {
         }
         CHECK(frees == 1);
     }
-    SECTION("a borrowed body of a job never submitted is freed by ol_job_free") {
+    SECTION("a borrowed body of a job never submitted is freed by ol_job_free")
+    {
         static std::atomic<int> frees{0};
         frees = 0;
         ol_job *j = nullptr;
         REQUIRE(ol_http_job_new(&j, "POST", fx.url("/echo").c_str()) == OL_OK);
-        REQUIRE(ol_http_job_set_body_borrowed(j, "x", 1, [](void *) { ++frees; }, nullptr) == OL_OK);
+        REQUIRE(ol_http_job_set_body_borrowed(
+                    j, "x", 1, [](void *) { ++frees; }, nullptr) == OL_OK);
         ol_job_free(j);
         CHECK(frees == 1);
     }
-    SECTION("method set by option, body by string") {
+    SECTION("method set by option, body by string")
+    {
         Fut f = http_run(L.loop, fx.url("/echo"), nullptr, [&](ol_job *j) {
             REQUIRE(ol_job_set_str(j, OL_HTTP_METHOD, "PATCH") == OL_OK);
             REQUIRE(ol_job_set_str(j, OL_HTTP_BODY, "abc") == OL_OK);
@@ -138,7 +148,8 @@ TEST_CASE("C01 HTTP methods and request bodies", "[http]") {
         CHECK(header_of(f.resp(), "X-Echo-Method") == "PATCH");
         CHECK(f.body() == "abc");
     }
-    SECTION("DELETE without body, HEAD without body") {
+    SECTION("DELETE without body, HEAD without body")
+    {
         Fut d = http_run(L.loop, fx.url("/echo"), "DELETE");
         REQUIRE(d.status() == OL_OK);
         CHECK(header_of(d.resp(), "X-Echo-Method") == "DELETE");
@@ -150,7 +161,8 @@ TEST_CASE("C01 HTTP methods and request bodies", "[http]") {
     }
 }
 
-TEST_CASE("C01 HTTP request headers, user agent, basic auth", "[http]") {
+TEST_CASE("C01 HTTP request headers, user agent, basic auth", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut def = http_run(L.loop, fx.url("/echo/headers"));
@@ -171,7 +183,8 @@ TEST_CASE("C01 HTTP request headers, user agent, basic auth", "[http]") {
     CHECK(head.find("Authorization: Basic dXNlcjpwYTpzcw==\r\n") != std::string::npos);
 }
 
-TEST_CASE("C01 HTTP version preference", "[http]") {
+TEST_CASE("C01 HTTP version preference", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f10 = http_run(L.loop, fx.url("/echo/headers"), nullptr, [](ol_job *j) {
@@ -187,7 +200,8 @@ TEST_CASE("C01 HTTP version preference", "[http]") {
     CHECK(ol_response_http_version(f11.resp()) == 11);
 }
 
-TEST_CASE("C01 HTTP automatic decompression", "[http]") {
+TEST_CASE("C01 HTTP automatic decompression", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut plain = http_run(L.loop, fx.url("/gzip"));
@@ -202,7 +216,8 @@ TEST_CASE("C01 HTTP automatic decompression", "[http]") {
     CHECK(gz.body() == plain.body());
 }
 
-TEST_CASE("C20 HTTP redirects: off by default, followed up to the limit", "[http]") {
+TEST_CASE("C20 HTTP redirects: off by default, followed up to the limit", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut off = http_run(L.loop, fx.url("/redirect/2"));
@@ -230,7 +245,8 @@ TEST_CASE("C20 HTTP redirects: off by default, followed up to the limit", "[http
     CHECK(!too_many.message().empty());
 }
 
-TEST_CASE("C20 HTTP redirect to another host does not forward credentials", "[http]") {
+TEST_CASE("C20 HTTP redirect to another host does not forward credentials", "[http]")
+{
     FixtureServer fx;
     FixtureServer other;
     HttpLoop L;
@@ -262,11 +278,12 @@ TEST_CASE("C20 HTTP redirect to another host does not forward credentials", "[ht
     }
 }
 
-TEST_CASE("C19 HTTP file:// and gopher:// refused by default", "[http]") {
+TEST_CASE("C19 HTTP file:// and gopher:// refused by default", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
-    for (const char *url : {"file:///etc/hostname", "gopher://127.0.0.1/", "ftp://127.0.0.1/",
-                            "dict://127.0.0.1/"}) {
+    for (const char *url :
+         {"file:///etc/hostname", "gopher://127.0.0.1/", "ftp://127.0.0.1/", "dict://127.0.0.1/"}) {
         INFO(url);
         Fut f = http_run(L.loop, url);
         CHECK(f.status() == OL_EPROTOCOL_DENIED);
@@ -284,20 +301,26 @@ TEST_CASE("C19 HTTP file:// and gopher:// refused by default", "[http]") {
     CHECK(!file.body().empty());
 }
 
-TEST_CASE("C15 header values with control characters are refused as invalid field values", "[http]") {
+TEST_CASE("C15 header values with control characters are refused as invalid field values", "[http]")
+{
     ol_job *j = nullptr;
     REQUIRE(ol_http_job_new(&j, nullptr, "http://127.0.0.1/") == OL_OK);
-    for (const char *bad : {"X-A: a\x01" "b", "X-A: a\x7f", "X-A: \x1b[31m", "X-A: a\x0b" "b"}) {
+    for (const char *bad : {"X-A: a\x01"
+                            "b",
+                            "X-A: a\x7f", "X-A: \x1b[31m",
+                            "X-A: a\x0b"
+                            "b"}) {
         INFO(bad);
         CHECK(ol_job_set_str(j, OL_HTTP_HEADER, bad) == OL_EINVAL);
     }
     CHECK(ol_job_set_str(j, OL_HTTP_USER_AGENT, "agent\x01") == OL_EINVAL);
-    CHECK(ol_job_set_str(j, OL_HTTP_HEADER, "X-Tab: a\tb") == OL_OK); // HTAB is allowed
+    CHECK(ol_job_set_str(j, OL_HTTP_HEADER, "X-Tab: a\tb") == OL_OK);         // HTAB is allowed
     CHECK(ol_job_set_str(j, OL_HTTP_HEADER, "X-Utf8: caf\xc3\xa9") == OL_OK); // obs-text too
     ol_job_free(j);
 }
 
-TEST_CASE("C15 HEAD with a body set is a real HEAD and does not wait for a body", "[http]") {
+TEST_CASE("C15 HEAD with a body set is a real HEAD and does not wait for a body", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/echo"), "HEAD", [](ol_job *j) {
@@ -311,7 +334,8 @@ TEST_CASE("C15 HEAD with a body set is a real HEAD and does not wait for a body"
     CHECK(f.body().empty());
 }
 
-TEST_CASE("C15 HTTP invalid arguments are refused before submit", "[http]") {
+TEST_CASE("C15 HTTP invalid arguments are refused before submit", "[http]")
+{
     ol_job *j = nullptr;
     CHECK(ol_http_job_new(nullptr, nullptr, "http://x/") == OL_EINVAL);
     CHECK(ol_http_job_new(&j, nullptr, nullptr) == OL_EINVAL);
@@ -362,7 +386,8 @@ TEST_CASE("C15 HTTP invalid arguments are refused before submit", "[http]") {
     ol_job_free(t);
 }
 
-TEST_CASE("C15 HTTP malformed URLs fail the future with OL_EURL", "[http]") {
+TEST_CASE("C15 HTTP malformed URLs fail the future with OL_EURL", "[http]")
+{
     HttpLoop L;
     for (const char *url : {"http://exa mple.com/", "http://[::1/", "http://:99999/"}) {
         INFO(url);
@@ -372,7 +397,8 @@ TEST_CASE("C15 HTTP malformed URLs fail the future with OL_EURL", "[http]") {
     }
 }
 
-TEST_CASE("C02 HTTP connection refused and DNS failure", "[http]") {
+TEST_CASE("C02 HTTP connection refused and DNS failure", "[http]")
+{
     HttpLoop L;
     int port;
     { // a port that was free a moment ago: nothing listens there
@@ -387,7 +413,8 @@ TEST_CASE("C02 HTTP connection refused and DNS failure", "[http]") {
     CHECK(!dns.message().empty());
 }
 
-TEST_CASE("C01 HTTP through a proxy", "[http]") {
+TEST_CASE("C01 HTTP through a proxy", "[http]")
+{
     FixtureServer proxy;
     HttpLoop L;
     // The fixture sees the absolute-form request: proof the proxy was used (the host is not
@@ -403,11 +430,13 @@ TEST_CASE("C01 HTTP through a proxy", "[http]") {
     CHECK(direct.status() == OL_EDNS);
 }
 
-TEST_CASE("C21 HTTP response size limit", "[http]") {
+TEST_CASE("C21 HTTP response size limit", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     auto limit = [](int64_t n) {
-        return [n](ol_job *j) { REQUIRE(ol_job_set_int(j, OL_HTTP_MAX_RESPONSE_BYTES, n) == OL_OK); };
+        return
+            [n](ol_job *j) { REQUIRE(ol_job_set_int(j, OL_HTTP_MAX_RESPONSE_BYTES, n) == OL_OK); };
     };
     Fut exact = http_run(L.loop, fx.url("/bytes/1000"), nullptr, limit(1000));
     CHECK(exact.status() == OL_OK);
@@ -425,7 +454,8 @@ TEST_CASE("C21 HTTP response size limit", "[http]") {
     CHECK(L.settle_in_flight() == 0);
 }
 
-TEST_CASE("C17 HTTP sequential requests reuse one connection", "[http]") {
+TEST_CASE("C17 HTTP sequential requests reuse one connection", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     for (int i = 0; i < 20; i++) REQUIRE(http_text(L.loop, fx.url("/json")).size() == 300);
@@ -436,7 +466,8 @@ TEST_CASE("C17 HTTP sequential requests reuse one connection", "[http]") {
     CHECK(reqs == 20);
 }
 
-TEST_CASE("C01 HTTP Expect: 100-continue keeps only the final response's head", "[http]") {
+TEST_CASE("C01 HTTP Expect: 100-continue keeps only the final response's head", "[http]")
+{
     FixtureServer fx;
     HttpLoop L;
     std::string payload(3000, 'e');
@@ -450,7 +481,8 @@ TEST_CASE("C01 HTTP Expect: 100-continue keeps only the final response's head", 
     CHECK(header_of(f.resp(), "X-Echo-Method") == "POST");
 }
 
-TEST_CASE("C01 HTTP on a loop without thread, driven by the host", "[http]") {
+TEST_CASE("C01 HTTP on a loop without thread, driven by the host", "[http]")
+{
     FixtureServer fx;
     ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
     opts.flags = OL_LOOP_NO_THREAD;

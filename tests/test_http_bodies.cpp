@@ -10,18 +10,20 @@
 
 // The fixture's body bytes: 'a' + offset % 26, across chunks too. Returns the first bad
 // offset, or -1.
-static long first_wrong_byte(const std::string &body) {
+static long first_wrong_byte(const std::string &body)
+{
     for (size_t i = 0; i < body.size(); i++)
         if (body[i] != static_cast<char>('a' + i % 26)) return static_cast<long>(i);
     return -1;
 }
 
-TEST_CASE("bodies of every size arrive intact, with and without Content-Length", "[http][body]") {
+TEST_CASE("bodies of every size arrive intact, with and without Content-Length", "[http][body]")
+{
     FixtureServer fx;
     HttpLoop L;
     // Around the pool's smallest class (16 KB), across classes, and beyond its largest (16 MB).
-    const size_t sizes[] = {1, 4095, 4097, 16383, 16384, 16385, 100000, 131072, 300000,
-                            5000000, 17000000};
+    const size_t sizes[] = {1,      4095,   4097,   16383,   16384,   16385,
+                            100000, 131072, 300000, 5000000, 17000000};
     for (size_t n : sizes) {
         INFO("Content-Length " << n);
         Fut f = http_run(L.loop, fx.url("/bytes/" + std::to_string(n)));
@@ -45,7 +47,8 @@ TEST_CASE("bodies of every size arrive intact, with and without Content-Length",
     }
 }
 
-TEST_CASE("bodies held at once never share a recycled buffer", "[http][body]") {
+TEST_CASE("bodies held at once never share a recycled buffer", "[http][body]")
+{
     // Every batch after the first is served from buffers the previous batch released.
     FixtureServer fx;
     HttpLoop L;
@@ -65,7 +68,8 @@ TEST_CASE("bodies held at once never share a recycled buffer", "[http][body]") {
 }
 
 TEST_CASE("a discarded body frees its buffer and leaves the rest of the response readable",
-          "[http][body]") {
+          "[http][body]")
+{
     FixtureServer fx;
     HttpLoop L;
     CHECK(ol_response_discard_body(nullptr) == OL_EINVAL);

@@ -8,30 +8,34 @@
 
 #include "test_http_helpers.hpp"
 
-static std::string pattern(size_t n) {
+static std::string pattern(size_t n)
+{
     std::string s(n, '\0');
     for (size_t i = 0; i < n; i++) s[i] = static_cast<char>('a' + i % 26);
     return s;
 }
 
-static bool is_pattern_at(const char *data, size_t n, size_t offset) {
+static bool is_pattern_at(const char *data, size_t n, size_t offset)
+{
     for (size_t i = 0; i < n; i++)
         if (data[i] != static_cast<char>('a' + (offset + i) % 26)) return false;
     return true;
 }
 
-
-static bool fixture_has_br(ol_loop *loop, const FixtureServer &fx) {
+static bool fixture_has_br(ol_loop *loop, const FixtureServer &fx)
+{
     Fut f = http_run(loop, fx.url("/encoded/br/1"));
     return f.status() == OL_OK && ol_response_status(f.resp()) == 200;
 }
 
 static ol_iter *decoded_iter(ol_loop *loop, const std::string &url, size_t capacity,
-                             int64_t max_bytes = 0) {
+                             int64_t max_bytes = 0)
+{
     ol_job *job = nullptr;
     if (ol_http_job_new(&job, nullptr, url.c_str()) != OL_OK) return nullptr;
     if (ol_job_set_int(job, OL_HTTP_DECOMPRESS, 1) != OL_OK) return nullptr;
-    if (max_bytes && ol_job_set_int(job, OL_HTTP_MAX_RESPONSE_BYTES, max_bytes) != OL_OK) return nullptr;
+    if (max_bytes && ol_job_set_int(job, OL_HTTP_MAX_RESPONSE_BYTES, max_bytes) != OL_OK)
+        return nullptr;
     ol_iter *it = nullptr;
     if (ol_job_submit_iter(loop, job, capacity, &it) != OL_OK) return nullptr;
     return it;
@@ -43,7 +47,8 @@ struct Drained {
     bool pattern_ok = true;
     int status = OL_OK;
 };
-static Drained drain(ol_iter *it, size_t offset = 0) {
+static Drained drain(ol_iter *it, size_t offset = 0)
+{
     Drained d;
     d.bytes = offset;
     ol_item *item = nullptr;
@@ -58,14 +63,16 @@ static Drained drain(ol_iter *it, size_t offset = 0) {
     return d;
 }
 
-static std::vector<std::string> codings(ol_loop *loop, const FixtureServer &fx) {
+static std::vector<std::string> codings(ol_loop *loop, const FixtureServer &fx)
+{
     std::vector<std::string> c = {"gzip", "deflate", "deflate-raw"};
     if (fixture_has_br(loop, fx)) c.push_back("br");
     return c;
 }
 
 TEST_CASE("HTTP decode: gzip, deflate and br bodies decode byte for byte, buffered and streamed",
-          "[http][decode]") {
+          "[http][decode]")
+{
     FixtureServer fx;
     HttpLoop L;
     for (const std::string &coding : codings(L.loop, fx)) {
@@ -89,7 +96,8 @@ TEST_CASE("HTTP decode: gzip, deflate and br bodies decode byte for byte, buffer
 }
 
 TEST_CASE("HTTP decode: Accept-Encoding is sent only when decoding is asked, and the caller's wins",
-          "[http][decode]") {
+          "[http][decode]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut plain = http_run(L.loop, fx.url("/echo/headers"));
@@ -109,7 +117,8 @@ TEST_CASE("HTTP decode: Accept-Encoding is sent only when decoding is asked, and
     CHECK(own.body().find("deflate") == std::string::npos);
 }
 
-TEST_CASE("HTTP decode: without decompress the body is delivered as received", "[http][decode]") {
+TEST_CASE("HTTP decode: without decompress the body is delivered as received", "[http][decode]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/encoded/gzip/100000"));
@@ -122,8 +131,10 @@ TEST_CASE("HTTP decode: without decompress the body is delivered as received", "
 }
 
 // br adds its window (the fixture's: 4 MiB, the largest oneloop accepts) to the bound.
-TEST_CASE("HTTP decode: a streamed compression bomb holds at most the channel plus 256 KiB per stream",
-          "[http][decode]") {
+TEST_CASE(
+    "HTTP decode: a streamed compression bomb holds at most the channel plus 256 KiB per stream",
+    "[http][decode]")
+{
     FixtureServer fx;
     HttpLoop L;
     const size_t capacity = 64 * 1024, streams = 6, plain = size_t(32) << 20;
@@ -160,7 +171,8 @@ TEST_CASE("HTTP decode: a streamed compression bomb holds at most the channel pl
         INFO("RSS grew by " << grown / 1024 << " KiB for " << streams << " paused streams");
         size_t window = coding == "br" ? size_t(4) << 20 : 0;
         if (OL_TEST_RSS_BOUNDS) CHECK(grown <= streams * (capacity + 256 * 1024 + window));
-        for (size_t i = 0; i < streams; i++) CHECK(ol_iter_buffered(its[i]) <= capacity + 16 * 1024);
+        for (size_t i = 0; i < streams; i++)
+            CHECK(ol_iter_buffered(its[i]) <= capacity + 16 * 1024);
         // Every stream still delivers all of its body, in order.
         for (size_t i = 0; i < streams; i++) {
             Drained d = drain(its[i], got[i]);
@@ -173,7 +185,8 @@ TEST_CASE("HTTP decode: a streamed compression bomb holds at most the channel pl
 }
 
 TEST_CASE("HTTP decode: the size limit counts decoded bytes (OL_ETOOLARGE), streamed and buffered",
-          "[http][decode]") {
+          "[http][decode]")
+{
     FixtureServer fx;
     HttpLoop L;
     const int64_t limit = 1 << 20;
@@ -204,7 +217,8 @@ TEST_CASE("HTTP decode: the size limit counts decoded bytes (OL_ETOOLARGE), stre
     }
 }
 
-TEST_CASE("HTTP decode: a brotli window over 4 MiB fails with OL_EPROTO", "[http][decode]") {
+TEST_CASE("HTTP decode: a brotli window over 4 MiB fails with OL_EPROTO", "[http][decode]")
+{
     FixtureServer fx;
     HttpLoop L;
     if (!fixture_has_br(L.loop, fx)) {
@@ -223,8 +237,10 @@ TEST_CASE("HTTP decode: a brotli window over 4 MiB fails with OL_EPROTO", "[http
     CHECK(fits.body().size() == 8388608);
 }
 
-TEST_CASE("HTTP decode: a corrupt body or an unknown coding fails with OL_EPROTO, buffered and streamed",
-          "[http][decode]") {
+TEST_CASE(
+    "HTTP decode: a corrupt body or an unknown coding fails with OL_EPROTO, buffered and streamed",
+    "[http][decode]")
+{
     FixtureServer fx;
     HttpLoop L;
     for (const char *path : {"/encoded/gzip-corrupt/1000000", "/encoded/x-unknown/1000"}) {

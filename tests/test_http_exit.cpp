@@ -17,12 +17,16 @@
 
 namespace {
 // "exit N" or "signal N" or "hang"; the child is killed if it runs past the deadline.
-std::string run_exit_program(const NginxServer &ngx, int seed, const char *how) {
+std::string run_exit_program(const NginxServer &ngx, int seed, const char *how)
+{
     std::string port = std::to_string(ngx.port()), ca = ngx.file("ca.crt");
     std::string seed_text = std::to_string(seed);
-    char *argv[] = {const_cast<char *>(OL_EXIT_WITH_HTTPS), const_cast<char *>(port.c_str()),
-                    const_cast<char *>(ca.c_str()), const_cast<char *>(seed_text.c_str()),
-                    const_cast<char *>(how), nullptr};
+    char *argv[] = {const_cast<char *>(OL_EXIT_WITH_HTTPS),
+                    const_cast<char *>(port.c_str()),
+                    const_cast<char *>(ca.c_str()),
+                    const_cast<char *>(seed_text.c_str()),
+                    const_cast<char *>(how),
+                    nullptr};
     pid_t pid;
     if (posix_spawn(&pid, OL_EXIT_WITH_HTTPS, nullptr, nullptr, argv, environ) != 0)
         return "cannot spawn";
@@ -38,7 +42,8 @@ std::string run_exit_program(const NginxServer &ngx, int seed, const char *how) 
     return "hang";
 }
 
-void exits_cleanly_every_time(const char *how) {
+void exits_cleanly_every_time(const char *how)
+{
     NginxServer ngx;
     for (int seed = 1; seed <= 20; seed++) {
         INFO("exit path " << how << ", seed " << seed);
@@ -48,20 +53,24 @@ void exits_cleanly_every_time(const char *how) {
 } // namespace
 
 TEST_CASE("C23 returning from main with HTTPS requests in flight never crashes",
-          "[http][tls][exit]") {
+          "[http][tls][exit]")
+{
     exits_cleanly_every_time("return");
 }
 
-TEST_CASE("C23 exit() with HTTPS requests in flight never crashes", "[http][tls][exit]") {
+TEST_CASE("C23 exit() with HTTPS requests in flight never crashes", "[http][tls][exit]")
+{
     exits_cleanly_every_time("exit");
 }
 
 TEST_CASE("C23 exit() from another thread while main submits HTTPS never crashes",
-          "[http][tls][exit]") {
+          "[http][tls][exit]")
+{
     exits_cleanly_every_time("exit-from-thread");
 }
 
 TEST_CASE("C23 exit() from a callback on the loop thread with HTTPS in flight never crashes",
-          "[http][tls][exit]") {
+          "[http][tls][exit]")
+{
     exits_cleanly_every_time("exit-from-loop-thread");
 }

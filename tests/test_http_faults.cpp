@@ -15,7 +15,8 @@
 
 #include "test_http_helpers.hpp"
 
-TEST_CASE("C16 HTTP server faults map to their documented errors", "[http][faults]") {
+TEST_CASE("C16 HTTP server faults map to their documented errors", "[http][faults]")
+{
     FixtureServer fx;
     HttpLoop L;
     struct Case {
@@ -23,14 +24,14 @@ TEST_CASE("C16 HTTP server faults map to their documented errors", "[http][fault
         int expected;
     };
     const Case cases[] = {
-        {"/fault/reset", OL_ERECV},             // connection reset mid-body
+        {"/fault/reset", OL_ERECV}, // connection reset mid-body
         {"/fault/truncated-chunked", OL_EPARTIAL},
-        {"/fault/short", OL_EPARTIAL},          // fewer bytes than Content-Length
-        {"/fault/garbage", OL_EPROTO},          // not an HTTP status line
-        {"/fault/big-headers", OL_ETOOLARGE},   // 200 KB header line
-        {"/fault/bad-status", OL_EPROTO},       // "HTTP/1.1 2OO": not a status code
-        {"/fault/many-headers", OL_ETOOLARGE},  // 400 KB of short header lines
-        {"/fault/close", OL_EEMPTY},            // closed without a reply
+        {"/fault/short", OL_EPARTIAL},         // fewer bytes than Content-Length
+        {"/fault/garbage", OL_EPROTO},         // not an HTTP status line
+        {"/fault/big-headers", OL_ETOOLARGE},  // 200 KB header line
+        {"/fault/bad-status", OL_EPROTO},      // "HTTP/1.1 2OO": not a status code
+        {"/fault/many-headers", OL_ETOOLARGE}, // 400 KB of short header lines
+        {"/fault/close", OL_EEMPTY},           // closed without a reply
     };
     for (const Case &c : cases) {
         INFO(c.path);
@@ -45,7 +46,8 @@ TEST_CASE("C16 HTTP server faults map to their documented errors", "[http][fault
     CHECK(L.settle_in_flight() == 0);
 }
 
-TEST_CASE("C16 a garbage status line is OL_EPROTO and not a denied protocol", "[http][faults]") {
+TEST_CASE("C16 a garbage status line is OL_EPROTO and not a denied protocol", "[http][faults]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/fault/bad-status"));
@@ -53,7 +55,8 @@ TEST_CASE("C16 a garbage status line is OL_EPROTO and not a denied protocol", "[
     CHECK(!f.message().empty());
 }
 
-TEST_CASE("C16 too many response header bytes in short lines is OL_ETOOLARGE", "[http][faults]") {
+TEST_CASE("C16 too many response header bytes in short lines is OL_ETOOLARGE", "[http][faults]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/fault/many-headers"));
@@ -63,10 +66,14 @@ TEST_CASE("C16 too many response header bytes in short lines is OL_ETOOLARGE", "
 
 // In a child process whose descriptor limit is used up: the loop and its curl multi exist
 // already (a first request made them), then no socket can be opened.
-static int connect_without_descriptors(const std::string &url) {
+static int connect_without_descriptors(const std::string &url)
+{
     ol_loop *loop = nullptr;
     if (ol_loop_new(&loop, nullptr) != OL_OK) return 10;
-    { Fut warm = http_run(loop, url); if (warm.status() != OL_ECONNREFUSED) return 11; }
+    {
+        Fut warm = http_run(loop, url);
+        if (warm.status() != OL_ECONNREFUSED) return 11;
+    }
     struct rlimit lim;
     getrlimit(RLIMIT_NOFILE, &lim);
     lim.rlim_cur = 64;
@@ -74,12 +81,15 @@ static int connect_without_descriptors(const std::string &url) {
     while (dup(0) >= 0) {} // take every descriptor left under the limit
     if (errno != EMFILE) return 13;
     Fut f = http_run(loop, url);
-    int code = f.status() != OL_ECONNECT ? 1 : f.message().find("EMFILE") == std::string::npos ? 2 : 0;
+    int code = f.status() != OL_ECONNECT                         ? 1
+               : f.message().find("EMFILE") == std::string::npos ? 2
+                                                                 : 0;
     if (code) fprintf(stderr, "status %d: %s\n", f.status(), f.message().c_str());
     return code;
 }
 
-TEST_CASE("C16 running out of descriptors names EMFILE in the connect error", "[http][faults]") {
+TEST_CASE("C16 running out of descriptors names EMFILE in the connect error", "[http][faults]")
+{
     int closed_port;
     {
         FixtureServer gone;
@@ -95,7 +105,8 @@ TEST_CASE("C16 running out of descriptors names EMFILE in the connect error", "[
     CHECK(WEXITSTATUS(status) == 0); // 1: not OL_ECONNECT, 2: no EMFILE in the message
 }
 
-TEST_CASE("C16 HTTP oversized headers on a reused connection", "[http][faults]") {
+TEST_CASE("C16 HTTP oversized headers on a reused connection", "[http][faults]")
+{
     FixtureServer fx;
     HttpLoop L;
     REQUIRE(http_text(L.loop, fx.url("/json")).size() == 300);
@@ -104,7 +115,8 @@ TEST_CASE("C16 HTTP oversized headers on a reused connection", "[http][faults]")
     CHECK(L.connections() == 1); // the second request went over the first connection
 }
 
-TEST_CASE("C16 HTTP lying Content-Length: the announced length wins", "[http][faults]") {
+TEST_CASE("C16 HTTP lying Content-Length: the announced length wins", "[http][faults]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/fault/lie-length"));
@@ -112,7 +124,8 @@ TEST_CASE("C16 HTTP lying Content-Length: the announced length wins", "[http][fa
     CHECK(f.body() == "01234");
 }
 
-TEST_CASE("C16 HTTP no answer and slow drip end with OL_ETIMEDOUT", "[http][faults]") {
+TEST_CASE("C16 HTTP no answer and slow drip end with OL_ETIMEDOUT", "[http][faults]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut none = http_run(L.loop, fx.url("/fault/no-answer"), nullptr, [](ol_job *j) {
@@ -120,14 +133,15 @@ TEST_CASE("C16 HTTP no answer and slow drip end with OL_ETIMEDOUT", "[http][faul
     });
     CHECK(none.status() == OL_ETIMEDOUT);
     CHECK(!none.message().empty());
-    Fut drip = http_run(L.loop, fx.url("/fault/slow-drip?bytes=100&interval=100"), nullptr,
-                        [](ol_job *j) { REQUIRE(ol_job_set_int(j, OL_HTTP_TIMEOUT_MS, 500) == OL_OK); });
+    Fut drip =
+        http_run(L.loop, fx.url("/fault/slow-drip?bytes=100&interval=100"), nullptr,
+                 [](ol_job *j) { REQUIRE(ol_job_set_int(j, OL_HTTP_TIMEOUT_MS, 500) == OL_OK); });
     CHECK(drip.status() == OL_ETIMEDOUT);
-    Fut slow = http_run(L.loop, fx.url("/fault/slow-drip?bytes=100&interval=300"), nullptr,
-                        [](ol_job *j) {
-                            REQUIRE(ol_job_set_int(j, OL_HTTP_LOW_SPEED_LIMIT, 1000) == OL_OK);
-                            REQUIRE(ol_job_set_int(j, OL_HTTP_LOW_SPEED_TIME_S, 1) == OL_OK);
-                        });
+    Fut slow =
+        http_run(L.loop, fx.url("/fault/slow-drip?bytes=100&interval=300"), nullptr, [](ol_job *j) {
+            REQUIRE(ol_job_set_int(j, OL_HTTP_LOW_SPEED_LIMIT, 1000) == OL_OK);
+            REQUIRE(ol_job_set_int(j, OL_HTTP_LOW_SPEED_TIME_S, 1) == OL_OK);
+        });
     CHECK(slow.status() == OL_ETIMEDOUT);
     Fut ok = http_run(L.loop, fx.url("/fault/slow-drip?bytes=5&interval=10"));
     CHECK(ok.status() == OL_OK);
@@ -141,7 +155,8 @@ struct BlackholeListener {
     int listener = -1;
     std::vector<int> fillers;
     int port = 0;
-    BlackholeListener() {
+    BlackholeListener()
+    {
         listener = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -157,14 +172,16 @@ struct BlackholeListener {
             fillers.push_back(s);
         }
     }
-    ~BlackholeListener() {
+    ~BlackholeListener()
+    {
         for (int s : fillers) close(s);
         close(listener);
     }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
 };
 
-TEST_CASE("C16 HTTP connect timeout", "[http][faults]") {
+TEST_CASE("C16 HTTP connect timeout", "[http][faults]")
+{
     BlackholeListener hole;
     HttpLoop L;
     Fut f = http_run(L.loop, hole.url(), nullptr, [](ol_job *j) {
@@ -174,7 +191,8 @@ TEST_CASE("C16 HTTP connect timeout", "[http][faults]") {
     CHECK(!f.message().empty());
 }
 
-TEST_CASE("C05 HTTP cancel during connect", "[http][cancel]") {
+TEST_CASE("C05 HTTP cancel during connect", "[http][cancel]")
+{
     BlackholeListener hole;
     HttpLoop L;
     Fut f = http_submit(L.loop, hole.url());
@@ -188,7 +206,8 @@ TEST_CASE("C05 HTTP cancel during connect", "[http][cancel]") {
     CHECK(http_text(L.loop, fx.url("/json")).size() == 300);
 }
 
-TEST_CASE("C05 HTTP cancel mid-body", "[http][cancel]") {
+TEST_CASE("C05 HTTP cancel mid-body", "[http][cancel]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_submit(L.loop, fx.url("/fault/slow-drip?bytes=1000&interval=20"));
@@ -202,7 +221,8 @@ TEST_CASE("C05 HTTP cancel mid-body", "[http][cancel]") {
 }
 
 TEST_CASE("C09 HTTP releasing pending futures and shutting down with transfers in flight",
-          "[http][cancel]") {
+          "[http][cancel]")
+{
     FixtureServer fx;
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
@@ -219,7 +239,8 @@ TEST_CASE("C09 HTTP releasing pending futures and shutting down with transfers i
     ol_loop_free(loop);
 }
 
-TEST_CASE("C17 HTTP a pooled connection closed by the server is not reused", "[http][faults]") {
+TEST_CASE("C17 HTTP a pooled connection closed by the server is not reused", "[http][faults]")
+{
     HttpLoop L;
     std::string old_url;
     {
@@ -228,7 +249,7 @@ TEST_CASE("C17 HTTP a pooled connection closed by the server is not reused", "[h
         REQUIRE(http_text(L.loop, old_url).size() == 300);
         REQUIRE(http_text(L.loop, old_url).size() == 300);
         CHECK(L.connections() == 1);
-    } // the server exits: the idle pooled connection sees EOF
+    }               // the server exits: the idle pooled connection sees EOF
     usleep(100000); // let the loop notice the EOF (not required for correctness)
     Fut gone = http_run(L.loop, old_url);
     CHECK(gone.status() == OL_ECONNREFUSED);

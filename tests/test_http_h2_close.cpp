@@ -11,7 +11,8 @@
 // Opens `count` HTTP/2 streams of a 100 KB file in batches, takes each one's first body item
 // (the channel is tiny, so the transfer is paused) and closes it.
 static void open_and_close_early(ol_loop *loop, const NginxServer &ngx, const std::string &ca,
-                                 int count) {
+                                 int count)
+{
     const int batch = 50;
     for (int done = 0; done < count; done += batch) {
         std::vector<ol_iter *> its;
@@ -29,7 +30,8 @@ static void open_and_close_early(ol_loop *loop, const NginxServer &ngx, const st
             for (int k = 0; k < 2; k++) { // the head, then the first chunk
                 REQUIRE(ol_iter_next(it, &item, 20000) == OL_OK);
                 const void *head = k == 0 ? ol_item_object(item) : nullptr;
-                if (head) CHECK(ol_response_http_version(static_cast<const ol_response *>(head)) == 20);
+                if (head)
+                    CHECK(ol_response_http_version(static_cast<const ol_response *>(head)) == 20);
                 ol_item_free(item);
             }
         }
@@ -37,7 +39,8 @@ static void open_and_close_early(ol_loop *loop, const NginxServer &ngx, const st
     }
 }
 
-TEST_CASE("HTTP/2 streams closed early do not grow memory per stream", "[http][tls][h2close]") {
+TEST_CASE("HTTP/2 streams closed early do not grow memory per stream", "[http][tls][h2close]")
+{
     NginxServer ngx;
     HttpLoop L;
     std::string ca = ngx.file("ca.crt");

@@ -9,19 +9,22 @@
 
 #include "test_http_helpers.hpp"
 
-static JobSetup follow(long max, const JobSetup &more = nullptr) {
+static JobSetup follow(long max, const JobSetup &more = nullptr)
+{
     return [max, more](ol_job *j) {
         REQUIRE(ol_job_set_int(j, OL_HTTP_FOLLOW_REDIRECTS, max) == OL_OK);
         if (more) more(j);
     };
 }
 
-static std::string header_of(const Fut &f, const char *name) {
+static std::string header_of(const Fut &f, const char *name)
+{
     const char *v = f.resp() ? ol_response_header(f.resp(), name) : nullptr;
     return v ? v : "";
 }
 
-static std::string file_text(const char *path) {
+static std::string file_text(const char *path)
+{
     std::ifstream in(path);
     std::stringstream s;
     s << in.rdbuf();
@@ -30,29 +33,32 @@ static std::string file_text(const char *path) {
 
 // The fixture's redirect to an arbitrary URL (given in full, so no percent-encoding needed
 // beyond what the fixture's query parser accepts for these URLs).
-static std::string redirect_to(const FixtureServer &fx, const std::string &target, int status = 302) {
+static std::string redirect_to(const FixtureServer &fx, const std::string &target, int status = 302)
+{
     return fx.url("/redirect-to?status=" + std::to_string(status) + "&url=" + target);
 }
 
-TEST_CASE("C19 C20 a redirect to file:// is refused although the job allows file for its own URL", "[http][redirect]") {
+TEST_CASE("C19 C20 a redirect to file:// is refused although the job allows file for its own URL",
+          "[http][redirect]")
+{
     FixtureServer fx;
     HttpLoop L;
     auto allow_file = [](ol_job *j) {
         REQUIRE(ol_job_set_str(j, OL_HTTP_PROTOCOLS, "http,https,file") == OL_OK);
     };
-    Fut refused = http_run(L.loop, redirect_to(fx, "file:///etc/hostname"), nullptr,
-                           follow(3, allow_file));
+    Fut refused =
+        http_run(L.loop, redirect_to(fx, "file:///etc/hostname"), nullptr, follow(3, allow_file));
     CHECK(refused.status() == OL_EPROTOCOL_DENIED);
     CHECK(refused.message().find("redirect") != std::string::npos);
     CHECK(refused.resp() == nullptr);
 
     // The separate option widens redirects explicitly; the status is the final hop's (a file
     // has none), not the 302's.
-    Fut widened = http_run(L.loop, redirect_to(fx, "file:///etc/hostname"), nullptr,
-                           follow(3, [&](ol_job *j) {
-                               allow_file(j);
-                               REQUIRE(ol_job_set_str(j, OL_HTTP_REDIRECT_PROTOCOLS, "http,https,file") == OL_OK);
-                           }));
+    Fut widened = http_run(
+        L.loop, redirect_to(fx, "file:///etc/hostname"), nullptr, follow(3, [&](ol_job *j) {
+            allow_file(j);
+            REQUIRE(ol_job_set_str(j, OL_HTTP_REDIRECT_PROTOCOLS, "http,https,file") == OL_OK);
+        }));
     REQUIRE(widened.status() == OL_OK);
     CHECK(ol_response_status(widened.resp()) != 302);
     CHECK(widened.body() == file_text("/etc/hostname"));
@@ -66,13 +72,16 @@ TEST_CASE("C19 C20 a redirect to file:// is refused although the job allows file
     ol_job_free(j);
 }
 
-TEST_CASE("C20 a redirect to another origin drops credentials and the headers named sensitive", "[http][redirect]") {
+TEST_CASE("C20 a redirect to another origin drops credentials and the headers named sensitive",
+          "[http][redirect]")
+{
     FixtureServer fx;
     FixtureServer other;
     HttpLoop L;
     auto with_secrets = follow(3, [](ol_job *j) {
-        for (const char *h : {"Host: 127.0.0.1:1", "Authorization: Bearer s3cret", "Proxy-Authorization: Basic cHJveHk=",
-                              "Cookie: session=s3cret", "X-Api-Key: s3cret", "X-Trace: keep-me"})
+        for (const char *h : {"Host: 127.0.0.1:1", "Authorization: Bearer s3cret",
+                              "Proxy-Authorization: Basic cHJveHk=", "Cookie: session=s3cret",
+                              "X-Api-Key: s3cret", "X-Trace: keep-me"})
             REQUIRE(ol_job_set_str(j, OL_HTTP_HEADER, h) == OL_OK);
         REQUIRE(ol_job_set_str(j, OL_HTTP_SENSITIVE_HEADER, "x-api-key") == OL_OK);
     });
@@ -84,20 +93,23 @@ TEST_CASE("C20 a redirect to another origin drops credentials and the headers na
         CHECK(same.body().find(kept) != std::string::npos);
 
     // Another port, another host name, another scheme's default port: another origin.
-    for (const std::string &target : {other.url("/echo/headers"), fx.url("/echo/headers", "localhost")}) {
+    for (const std::string &target :
+         {other.url("/echo/headers"), fx.url("/echo/headers", "localhost")}) {
         INFO("redirect to " << target);
         Fut f = http_run(L.loop, redirect_to(fx, target), nullptr, with_secrets);
         REQUIRE(f.status() == OL_OK);
         std::string head = f.body();
         INFO(head);
-        CHECK(head.find("Host: " + target.substr(7, target.find("/echo") - 7) + "\r\n") != std::string::npos);
+        CHECK(head.find("Host: " + target.substr(7, target.find("/echo") - 7) + "\r\n") !=
+              std::string::npos);
         CHECK(head.rfind("GET /echo/headers", 0) == 0);
         CHECK(head.find("s3cret") == std::string::npos);
         CHECK(head.find("Authorization") == std::string::npos);
         CHECK(head.find("Cookie") == std::string::npos);
         CHECK(head.find("X-Trace: keep-me") != std::string::npos); // not named sensitive
         // Dropped for good: a later hop back to the first origin does not get them back.
-        std::string back = target.substr(0, target.find("/echo")) + "/redirect-to?url=" + fx.url("/echo/headers");
+        std::string back =
+            target.substr(0, target.find("/echo")) + "/redirect-to?url=" + fx.url("/echo/headers");
         Fut round = http_run(L.loop, redirect_to(fx, back), nullptr, with_secrets);
         REQUIRE(round.status() == OL_OK);
         CHECK(round.body().find("s3cret") == std::string::npos);
@@ -110,7 +122,9 @@ TEST_CASE("C20 a redirect to another origin drops credentials and the headers na
     ol_job_free(j);
 }
 
-TEST_CASE("C20 redirects rewrite POST to GET on 301/302/303 and keep method and body on 307/308", "[http][redirect]") {
+TEST_CASE("C20 redirects rewrite POST to GET on 301/302/303 and keep method and body on 307/308",
+          "[http][redirect]")
+{
     FixtureServer fx;
     HttpLoop L;
     const std::string body = "payload";
@@ -142,7 +156,8 @@ TEST_CASE("C20 redirects rewrite POST to GET on 301/302/303 and keep method and 
     CHECK(put307.body() == body);
 }
 
-TEST_CASE("C20 a followed response keeps its redirect history", "[http][redirect]") {
+TEST_CASE("C20 a followed response keeps its redirect history", "[http][redirect]")
+{
     FixtureServer fx;
     HttpLoop L;
     Fut f = http_run(L.loop, fx.url("/redirect/3"), nullptr, follow(5));
@@ -153,7 +168,8 @@ TEST_CASE("C20 a followed response keeps its redirect history", "[http][redirect
     REQUIRE(ol_response_redirect_count(r) == 3);
     for (size_t i = 0; i < 3; i++) {
         INFO(i);
-        CHECK(std::string(ol_response_redirect_url(r, i)) == fx.url("/redirect/" + std::to_string(3 - i)));
+        CHECK(std::string(ol_response_redirect_url(r, i)) ==
+              fx.url("/redirect/" + std::to_string(3 - i)));
         CHECK(ol_response_redirect_status(r, i) == 302);
     }
     CHECK(ol_response_redirect_url(r, 3) == nullptr);
@@ -176,7 +192,9 @@ TEST_CASE("C20 a followed response keeps its redirect history", "[http][redirect
     CHECK(over.status() == OL_EREDIRECTS);
 }
 
-TEST_CASE("C12 C20 a stream after redirects gets one head: the final hop's with its history", "[http][redirect][stream]") {
+TEST_CASE("C12 C20 a stream after redirects gets one head: the final hop's with its history",
+          "[http][redirect][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     ol_job *job = nullptr;
@@ -201,7 +219,8 @@ TEST_CASE("C12 C20 a stream after redirects gets one head: the final hop's with 
     ol_iter_close(it);
 }
 
-TEST_CASE("C20 reported URLs never carry the user name and password", "[http][redirect]") {
+TEST_CASE("C20 reported URLs never carry the user name and password", "[http][redirect]")
+{
     FixtureServer fx;
     HttpLoop L;
     std::string host = "127.0.0.1:" + std::to_string(fx.port());
@@ -213,7 +232,8 @@ TEST_CASE("C20 reported URLs never carry the user name and password", "[http][re
     REQUIRE(hops.status() == OL_OK);
     CHECK(std::string(ol_response_effective_url(hops.resp())).find("PASS") == std::string::npos);
     REQUIRE(ol_response_redirect_count(hops.resp()) == 2);
-    CHECK(std::string(ol_response_redirect_url(hops.resp(), 0)) == "http://" + host + "/redirect/2");
+    CHECK(std::string(ol_response_redirect_url(hops.resp(), 0)) ==
+          "http://" + host + "/redirect/2");
     CHECK(std::string(ol_response_redirect_url(hops.resp(), 1)).find("PASS") == std::string::npos);
 
     // Error messages that name a URL.
@@ -221,14 +241,16 @@ TEST_CASE("C20 reported URLs never carry the user name and password", "[http][re
     CHECK(too_many.status() == OL_EREDIRECTS);
     CHECK(too_many.message().find(host) != std::string::npos);
     CHECK(too_many.message().find("PASS") == std::string::npos);
-    Fut denied = http_run(L.loop, redirect_to(fx, "ftp://user:PASS@127.0.0.1/x"), nullptr, follow(3));
+    Fut denied =
+        http_run(L.loop, redirect_to(fx, "ftp://user:PASS@127.0.0.1/x"), nullptr, follow(3));
     CHECK(denied.status() == OL_EPROTOCOL_DENIED);
     CHECK(denied.message().find("ftp://127.0.0.1/x") != std::string::npos);
     CHECK(denied.message().find("PASS") == std::string::npos);
 
     // A stream's head too.
     ol_job *job = nullptr;
-    REQUIRE(ol_http_job_new(&job, nullptr, ("http://user:PASS@" + host + "/json").c_str()) == OL_OK);
+    REQUIRE(ol_http_job_new(&job, nullptr, ("http://user:PASS@" + host + "/json").c_str()) ==
+            OL_OK);
     ol_iter *it = nullptr;
     REQUIRE(ol_job_submit_iter(L.loop, job, 0, &it) == OL_OK);
     ol_item *item = nullptr;

@@ -9,13 +9,15 @@
 
 #include "test_http_helpers.hpp"
 
-static std::string header_of(const Fut &f, const char *name) {
+static std::string header_of(const Fut &f, const char *name)
+{
     const char *v = f.resp() ? ol_response_header(f.resp(), name) : nullptr;
     return v ? v : "";
 }
 
 // A plain GET of /echo/headers: what the server received, checked for traces of any option.
-static void check_plain_request(ol_loop *loop, const FixtureServer &fx) {
+static void check_plain_request(ol_loop *loop, const FixtureServer &fx)
+{
     Fut f = http_run(loop, fx.url("/echo/headers"));
     REQUIRE(f.status() == OL_OK);
     std::string head = f.body();
@@ -32,7 +34,7 @@ static void check_plain_request(ol_loop *loop, const FixtureServer &fx) {
     Fut redirect = http_run(loop, fx.url("/redirect/1"));
     CHECK(redirect.status() == OL_OK);
     CHECK(ol_response_status(redirect.resp()) == 302); /* not followed */
-    Fut slow = http_run(loop, fx.url("/delay/300")); /* no timeout left over */
+    Fut slow = http_run(loop, fx.url("/delay/300"));   /* no timeout left over */
     CHECK(slow.status() == OL_OK);
     Fut big = http_run(loop, fx.url("/bytes/100000")); /* no size limit left over */
     CHECK(big.status() == OL_OK);
@@ -46,7 +48,8 @@ struct CustomRequest {
     JobSetup setup;
 };
 
-TEST_CASE("a reused easy handle keeps nothing of the previous request's options", "[http][reuse]") {
+TEST_CASE("a reused easy handle keeps nothing of the previous request's options", "[http][reuse]")
+{
     FixtureServer fx;
     HttpLoop L;
     const std::string body = "{\"a\":1}";
@@ -90,7 +93,8 @@ TEST_CASE("a reused easy handle keeps nothing of the previous request's options"
     }
 }
 
-TEST_CASE("a handle reused with its options serves custom requests in full", "[http][reuse]") {
+TEST_CASE("a handle reused with its options serves custom requests in full", "[http][reuse]")
+{
     // The handle comes from plain GETs, so it skips the shared options; the custom ones still
     // take effect on top of them.
     FixtureServer fx;
@@ -114,14 +118,14 @@ TEST_CASE("a handle reused with its options serves custom requests in full", "[h
     REQUIRE(followed.status() == OL_OK);
     CHECK(ol_response_status(followed.resp()) == 200);
     check_plain_request(L.loop, fx);
-    Fut limited = http_run(L.loop, fx.url("/bytes/5000"), nullptr, [](ol_job *j) {
-        ol_job_set_int(j, OL_HTTP_MAX_RESPONSE_BYTES, 1000);
-    });
+    Fut limited = http_run(L.loop, fx.url("/bytes/5000"), nullptr,
+                           [](ol_job *j) { ol_job_set_int(j, OL_HTTP_MAX_RESPONSE_BYTES, 1000); });
     CHECK(limited.status() == OL_ETOOLARGE);
     check_plain_request(L.loop, fx);
 }
 
-TEST_CASE("handles of failed, cancelled and streamed transfers are reused cleanly", "[http][reuse]") {
+TEST_CASE("handles of failed, cancelled and streamed transfers are reused cleanly", "[http][reuse]")
+{
     FixtureServer fx;
     HttpLoop L;
     int closed_port;

@@ -10,14 +10,16 @@
 #include "test_http_helpers.hpp"
 
 // Enough descriptors for our sockets and the fixture's (it inherits the limit).
-static void raise_nofile() {
+static void raise_nofile()
+{
     rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-TEST_CASE("C17 HTTP 10,000 concurrent requests reuse connections", "[http][scale]") {
+TEST_CASE("C17 HTTP 10,000 concurrent requests reuse connections", "[http][scale]")
+{
     raise_nofile();
     FixtureServer fx;
     const unsigned max_host = 64;
@@ -49,7 +51,8 @@ TEST_CASE("C17 HTTP 10,000 concurrent requests reuse connections", "[http][scale
     CHECK(conns >= 1);
 }
 
-TEST_CASE("C10 HTTP 16 threads submitting and waiting at once", "[http][scale]") {
+TEST_CASE("C10 HTTP 16 threads submitting and waiting at once", "[http][scale]")
+{
     FixtureServer fx;
     HttpLoop L;
     std::atomic<int> ok{0}, bad{0};
@@ -66,7 +69,8 @@ TEST_CASE("C10 HTTP 16 threads submitting and waiting at once", "[http][scale]")
                     continue;
                 }
                 if (ol_future_wait(f, 60000) == OL_OK &&
-                    ol_response_body_size(static_cast<const ol_response *>(ol_future_value(f))) == 300)
+                    ol_response_body_size(static_cast<const ol_response *>(ol_future_value(f))) ==
+                        300)
                     ++ok;
                 else
                     ++bad;
@@ -80,7 +84,8 @@ TEST_CASE("C10 HTTP 16 threads submitting and waiting at once", "[http][scale]")
     CHECK(L.connections() <= 16); // at most one connection per concurrent caller
 }
 
-TEST_CASE("C17 HTTP loop option max_connections bounds open connections", "[http][scale]") {
+TEST_CASE("C17 HTTP loop option max_connections bounds open connections", "[http][scale]")
+{
     FixtureServer fx;
     HttpLoop L(0, 4); // no per-host limit, 4 in total
     std::vector<Fut> futs;

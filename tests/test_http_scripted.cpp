@@ -19,7 +19,8 @@ struct ScriptedServer {
     int port = 0;
     std::vector<std::string> replies;
     std::thread thread;
-    explicit ScriptedServer(std::vector<std::string> r) : replies(std::move(r)) {
+    explicit ScriptedServer(std::vector<std::string> r) : replies(std::move(r))
+    {
         listener = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -31,12 +32,14 @@ struct ScriptedServer {
         port = ntohs(a.sin_port);
         thread = std::thread([this] { serve(); });
     }
-    ~ScriptedServer() {
+    ~ScriptedServer()
+    {
         shutdown(listener, SHUT_RDWR); // ends a pending accept
         thread.join();
         close(listener);
     }
-    void serve() {
+    void serve()
+    {
         for (const std::string &reply : replies) {
             int c = accept(listener, nullptr, nullptr);
             if (c < 0) return;
@@ -47,7 +50,8 @@ struct ScriptedServer {
         }
     }
     // Up to the blank line, so that closing does not reset the connection under unread bytes.
-    static void read_request(int c) {
+    static void read_request(int c)
+    {
         std::string got;
         char buf[4096];
         pollfd p{c, POLLIN, 0};
@@ -66,9 +70,10 @@ static const std::string kPlainReply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n
 // after freeing it; a response opening its headers with a folded line made them realloc it:
 // "realloc(): invalid pointer", the process aborted.
 TEST_CASE("HTTP a folded line opening a response's headers never crashes the process",
-          "[http][faults]") {
-    ScriptedServer server({kPlainReply, "HTTP/1.1 200 OK\r\n :\r\nContent-Length: 0\r\n\r\n",
-                           kPlainReply});
+          "[http][faults]")
+{
+    ScriptedServer server(
+        {kPlainReply, "HTTP/1.1 200 OK\r\n :\r\nContent-Length: 0\r\n\r\n", kPlainReply});
     HttpLoop L; // each request reuses the easy handle the one before it gave back
     Fut first = http_run(L.loop, server.url());
     REQUIRE(first.status() == OL_OK);
@@ -83,7 +88,8 @@ TEST_CASE("HTTP a folded line opening a response's headers never crashes the pro
 
 // The status a stream's head reports: the head's, once the stream ended OK; else the stream's
 // failure status.
-static int streamed_status(ol_loop *loop, const std::string &url, int *status) {
+static int streamed_status(ol_loop *loop, const std::string &url, int *status)
+{
     ol_job *job = nullptr;
     REQUIRE(ol_http_job_new(&job, nullptr, url.c_str()) == OL_OK);
     ol_iter *it = nullptr;
@@ -102,8 +108,8 @@ static int streamed_status(ol_loop *loop, const std::string &url, int *status) {
 // A stream's head used oneloop's own reading of the status line, the buffered response
 // curl's: on a line they read differently, the two reported different statuses (0 and 200 for
 // "HTTP/q.1 200" with curl 7.88, 300 and 200 for "HTTP/2.1 300" with curl 8.14).
-TEST_CASE("HTTP a stream's head reports the same status as the buffered response",
-          "[http][stream]") {
+TEST_CASE("HTTP a stream's head reports the same status as the buffered response", "[http][stream]")
+{
     const char *replies[] = {"HTTP/q.1 200 OK\r\n\r\nbody", "HTTP/2.1 300 OK\r\n\r\nbody",
                              "HtTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
                              "HTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\nbody"};

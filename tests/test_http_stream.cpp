@@ -9,13 +9,15 @@
 #include "test_http_helpers.hpp"
 
 // The fixture's body pattern: byte i is 'a' + i % 26.
-static bool is_pattern(const std::string &s, size_t offset = 0) {
+static bool is_pattern(const std::string &s, size_t offset = 0)
+{
     for (size_t i = 0; i < s.size(); i++)
         if (s[i] != static_cast<char>('a' + (offset + i) % 26)) return false;
     return true;
 }
 
-static ol_iter *http_iter(ol_loop *loop, const std::string &url, size_t capacity) {
+static ol_iter *http_iter(ol_loop *loop, const std::string &url, size_t capacity)
+{
     ol_job *job = nullptr;
     if (ol_http_job_new(&job, nullptr, url.c_str()) != OL_OK) return nullptr;
     ol_iter *it = nullptr;
@@ -23,7 +25,8 @@ static ol_iter *http_iter(ol_loop *loop, const std::string &url, size_t capacity
     return it;
 }
 
-TEST_CASE("C12 HTTP stream: head first, then every chunk, then end once", "[http][stream]") {
+TEST_CASE("C12 HTTP stream: head first, then every chunk, then end once", "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     ol_iter *it = http_iter(L.loop, fx.url("/chunked/20/1000"), 0);
@@ -54,7 +57,8 @@ TEST_CASE("C12 HTTP stream: head first, then every chunk, then end once", "[http
     ol_iter_close(it);
 }
 
-TEST_CASE("C12 HTTP stream: a response without body still yields its head", "[http][stream]") {
+TEST_CASE("C12 HTTP stream: a response without body still yields its head", "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     ol_iter *it = http_iter(L.loop, fx.url("/status/204"), 0);
@@ -68,7 +72,8 @@ TEST_CASE("C12 HTTP stream: a response without body still yields its head", "[ht
     ol_iter_close(it);
 }
 
-TEST_CASE("C13 HTTP stream: a slow consumer keeps the channel bounded", "[http][stream]") {
+TEST_CASE("C13 HTTP stream: a slow consumer keeps the channel bounded", "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     const size_t capacity = 64 * 1024;
@@ -94,14 +99,15 @@ TEST_CASE("C13 HTTP stream: a slow consumer keeps the channel bounded", "[http][
     CHECK(got == total);
     CHECK(pattern_ok);
     INFO("max buffered " << max_buffered);
-    CHECK(max_buffered >= capacity / 2);               // the producer did fill the channel...
+    CHECK(max_buffered >= capacity / 2);         // the producer did fill the channel...
     CHECK(max_buffered <= capacity + 16 * 1024); // ...but never ran past it by more than one
-                                                // curl write (CURL_MAX_WRITE_SIZE)
+                                                 // curl write (CURL_MAX_WRITE_SIZE)
     ol_iter_close(it);
 }
 
 TEST_CASE("C13 HTTP stream: a channel smaller than a chunk still delivers everything",
-          "[http][stream]") {
+          "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     ol_iter *it = http_iter(L.loop, fx.url("/bytes/200000"), 1);
@@ -118,7 +124,8 @@ TEST_CASE("C13 HTTP stream: a channel smaller than a chunk still delivers everyt
     ol_iter_close(it);
 }
 
-TEST_CASE("C14 HTTP stream: closing early aborts the transfer", "[http][stream]") {
+TEST_CASE("C14 HTTP stream: closing early aborts the transfer", "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     // 1 GB: without the abort this would run for a long time.
@@ -135,8 +142,8 @@ TEST_CASE("C14 HTTP stream: closing early aborts the transfer", "[http][stream]"
     CHECK(http_text(L.loop, fx.url("/json")).size() == 300);
 }
 
-TEST_CASE("C16 HTTP stream: a fault after the head is reported by the iterator",
-          "[http][stream]") {
+TEST_CASE("C16 HTTP stream: a fault after the head is reported by the iterator", "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     ol_iter *it = http_iter(L.loop, fx.url("/fault/short"), 0);
@@ -154,7 +161,8 @@ TEST_CASE("C16 HTTP stream: a fault after the head is reported by the iterator",
     ol_iter_close(it);
 }
 
-TEST_CASE("C21 HTTP stream: size limit applies to streamed bodies", "[http][stream]") {
+TEST_CASE("C21 HTTP stream: size limit applies to streamed bodies", "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     ol_job *job = nullptr;
@@ -175,7 +183,8 @@ TEST_CASE("C21 HTTP stream: size limit applies to streamed bodies", "[http][stre
 }
 
 TEST_CASE("C12 HTTP stream: after redirects, one head: the final one, with the effective URL",
-          "[http][stream]") {
+          "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     ol_job *job = nullptr;
@@ -201,7 +210,8 @@ TEST_CASE("C12 HTTP stream: after redirects, one head: the final one, with the e
     ol_iter_close(it);
 }
 
-TEST_CASE("C12 HTTP stream: the head arrives before a late first body byte", "[http][stream]") {
+TEST_CASE("C12 HTTP stream: the head arrives before a late first body byte", "[http][stream]")
+{
     FixtureServer fx;
     HttpLoop L;
     // The head is sent at once, the first body byte 3 s later (a long poll, server-sent events).
@@ -217,7 +227,8 @@ TEST_CASE("C12 HTTP stream: the head arrives before a late first body byte", "[h
 }
 
 TEST_CASE("ol_iter_cancel from another thread wakes a consumer blocked on a slow stream",
-          "[http][stream][cancel]") {
+          "[http][stream][cancel]")
+{
     FixtureServer fx;
     HttpLoop L;
     // One byte every 2 s: the consumer is surely blocked between two of them.

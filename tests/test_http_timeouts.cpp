@@ -15,7 +15,8 @@
 
 using Clock = std::chrono::steady_clock;
 
-static double seconds_since(Clock::time_point t0) {
+static double seconds_since(Clock::time_point t0)
+{
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
@@ -25,13 +26,15 @@ struct BlackHole {
     int listener = -1;
     std::vector<int> fillers;
     int port = 0;
-    BlackHole() {
+    BlackHole()
+    {
         listener = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t len = sizeof a;
-        if (bind(listener, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || listen(listener, 0) != 0 ||
+        if (bind(listener, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 ||
+            listen(listener, 0) != 0 ||
             getsockname(listener, reinterpret_cast<sockaddr *>(&a), &len) != 0)
             return;
         port = ntohs(a.sin_port);
@@ -42,14 +45,16 @@ struct BlackHole {
         }
         usleep(100 * 1000);
     }
-    ~BlackHole() {
+    ~BlackHole()
+    {
         for (int fd : fillers) close(fd);
         if (listener >= 0) close(listener);
     }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
 };
 
-TEST_CASE("HTTP defaults: connect timeout 10 s unless set; a small one fires", "[http][timeouts]") {
+TEST_CASE("HTTP defaults: connect timeout 10 s unless set; a small one fires", "[http][timeouts]")
+{
     CHECK(OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS == 10000);
     CHECK(OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS == 300000);
     BlackHole hole;
@@ -72,7 +77,8 @@ TEST_CASE("HTTP defaults: connect timeout 10 s unless set; a small one fires", "
 }
 
 TEST_CASE("HTTP idle timeout: a server that stops sending fails with OL_ETIMEDOUT",
-          "[http][timeouts]") {
+          "[http][timeouts]")
+{
     FixtureServer fx;
     HttpLoop L;
     auto t0 = Clock::now();
@@ -96,19 +102,22 @@ TEST_CASE("HTTP idle timeout: a server that stops sending fails with OL_ETIMEDOU
     ol_iter_close(it);
 }
 
-TEST_CASE("HTTP idle timeout: bytes that keep coming restart it", "[http][timeouts]") {
+TEST_CASE("HTTP idle timeout: bytes that keep coming restart it", "[http][timeouts]")
+{
     FixtureServer fx;
     HttpLoop L;
     // 12 bytes, one per 100 ms: 1.2 s in all, never 600 ms without a byte.
-    Fut f = http_run(L.loop, fx.url("/fault/slow-drip?bytes=12&interval=100"), nullptr, [](ol_job *j) {
-        REQUIRE(ol_job_set_int(j, OL_HTTP_IDLE_TIMEOUT_MS, 600) == OL_OK);
-    });
+    Fut f =
+        http_run(L.loop, fx.url("/fault/slow-drip?bytes=12&interval=100"), nullptr, [](ol_job *j) {
+            REQUIRE(ol_job_set_int(j, OL_HTTP_IDLE_TIMEOUT_MS, 600) == OL_OK);
+        });
     CHECK(f.status() == OL_OK);
     CHECK(f.body().size() == 12);
 }
 
 TEST_CASE("HTTP idle timeout: time the consumer holds a paused stream does not count",
-          "[http][timeouts]") {
+          "[http][timeouts]")
+{
     FixtureServer fx;
     HttpLoop L;
     const size_t total = 4 << 20;
@@ -116,7 +125,8 @@ TEST_CASE("HTTP idle timeout: time the consumer holds a paused stream does not c
         INFO("decompress " << decompress);
         std::string path = decompress ? "/encoded/gzip/" : "/bytes/";
         ol_job *job = nullptr;
-        REQUIRE(ol_http_job_new(&job, nullptr, fx.url(path + std::to_string(total)).c_str()) == OL_OK);
+        REQUIRE(ol_http_job_new(&job, nullptr, fx.url(path + std::to_string(total)).c_str()) ==
+                OL_OK);
         REQUIRE(ol_job_set_int(job, OL_HTTP_IDLE_TIMEOUT_MS, 300) == OL_OK);
         REQUIRE(ol_job_set_int(job, OL_HTTP_DECOMPRESS, decompress) == OL_OK);
         ol_iter *it = nullptr;
@@ -138,25 +148,28 @@ TEST_CASE("HTTP idle timeout: time the consumer holds a paused stream does not c
     }
 }
 
-TEST_CASE("HTTP options: 0 means no limit for every timeout and limit option", "[http][timeouts]") {
+TEST_CASE("HTTP options: 0 means no limit for every timeout and limit option", "[http][timeouts]")
+{
     FixtureServer fx;
     HttpLoop L;
     // 0 for each, and a response slower (1.5 s) and larger (1 MB) than any small limit.
-    for (int option : {OL_HTTP_CONNECT_TIMEOUT_MS, OL_HTTP_TIMEOUT_MS, OL_HTTP_IDLE_TIMEOUT_MS,
-                       OL_HTTP_LOW_SPEED_LIMIT, OL_HTTP_LOW_SPEED_TIME_S, OL_HTTP_MAX_RESPONSE_BYTES}) {
+    for (int option :
+         {OL_HTTP_CONNECT_TIMEOUT_MS, OL_HTTP_TIMEOUT_MS, OL_HTTP_IDLE_TIMEOUT_MS,
+          OL_HTTP_LOW_SPEED_LIMIT, OL_HTTP_LOW_SPEED_TIME_S, OL_HTTP_MAX_RESPONSE_BYTES}) {
         INFO("option " << option);
-        Fut f = http_run(L.loop, fx.url("/bytes/1000000?delay=1500"), nullptr, [&](ol_job *j) {
-            REQUIRE(ol_job_set_int(j, option, 0) == OL_OK);
-        });
+        Fut f = http_run(L.loop, fx.url("/bytes/1000000?delay=1500"), nullptr,
+                         [&](ol_job *j) { REQUIRE(ol_job_set_int(j, option, 0) == OL_OK); });
         CHECK(f.status() == OL_OK);
         CHECK(f.body().size() == 1000000);
     }
     // All of them at once, on a drip (1.5 s) that a 1 ms value of any would fail.
-    Fut all = http_run(L.loop, fx.url("/fault/slow-drip?bytes=5&interval=300"), nullptr, [](ol_job *j) {
-        for (int option : {OL_HTTP_CONNECT_TIMEOUT_MS, OL_HTTP_TIMEOUT_MS, OL_HTTP_IDLE_TIMEOUT_MS,
-                           OL_HTTP_LOW_SPEED_LIMIT, OL_HTTP_LOW_SPEED_TIME_S, OL_HTTP_MAX_RESPONSE_BYTES})
-            REQUIRE(ol_job_set_int(j, option, 0) == OL_OK);
-    });
+    Fut all =
+        http_run(L.loop, fx.url("/fault/slow-drip?bytes=5&interval=300"), nullptr, [](ol_job *j) {
+            for (int option :
+                 {OL_HTTP_CONNECT_TIMEOUT_MS, OL_HTTP_TIMEOUT_MS, OL_HTTP_IDLE_TIMEOUT_MS,
+                  OL_HTTP_LOW_SPEED_LIMIT, OL_HTTP_LOW_SPEED_TIME_S, OL_HTTP_MAX_RESPONSE_BYTES})
+                REQUIRE(ol_job_set_int(j, option, 0) == OL_OK);
+        });
     CHECK(all.status() == OL_OK);
     CHECK(all.body() == "abcde");
 }

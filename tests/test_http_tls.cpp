@@ -7,7 +7,8 @@
 #include "nginx/nginx_server.hpp"
 #include "test_http_helpers.hpp"
 
-TEST_CASE("C18 HTTPS with the test CA passes and negotiates HTTP/2", "[http][tls]") {
+TEST_CASE("C18 HTTPS with the test CA passes and negotiates HTTP/2", "[http][tls]")
+{
     NginxServer ngx;
     HttpLoop L;
     std::string ca = ngx.file("ca.crt");
@@ -33,7 +34,8 @@ TEST_CASE("C18 HTTPS with the test CA passes and negotiates HTTP/2", "[http][tls
 }
 
 TEST_CASE("C18 HTTPS verification is on by default: the system CAs reject the test cert",
-          "[http][tls]") {
+          "[http][tls]")
+{
     NginxServer ngx;
     HttpLoop L;
     Fut f = http_run(L.loop, ngx.url("/hello.txt"));
@@ -42,7 +44,8 @@ TEST_CASE("C18 HTTPS verification is on by default: the system CAs reject the te
     CHECK(f.resp() == nullptr);
 }
 
-TEST_CASE("C18 HTTPS wrong host name fails", "[http][tls]") {
+TEST_CASE("C18 HTTPS wrong host name fails", "[http][tls]")
+{
     NginxServer ngx;
     HttpLoop L;
     std::string ca = ngx.file("ca.crt");
@@ -60,7 +63,8 @@ TEST_CASE("C18 HTTPS wrong host name fails", "[http][tls]") {
     CHECK(nohost.status() == OL_OK);
 }
 
-TEST_CASE("C18 HTTPS verification explicitly off passes", "[http][tls]") {
+TEST_CASE("C18 HTTPS verification explicitly off passes", "[http][tls]")
+{
     NginxServer ngx;
     HttpLoop L;
     Fut f = http_run(L.loop, ngx.url("/hello.txt", "127.0.0.1"), nullptr, [](ol_job *j) {
@@ -71,7 +75,8 @@ TEST_CASE("C18 HTTPS verification explicitly off passes", "[http][tls]") {
     CHECK(f.body() == "hello over tls\n");
 }
 
-TEST_CASE("C18 HTTPS CA directory and a bad CA file", "[http][tls]") {
+TEST_CASE("C18 HTTPS CA directory and a bad CA file", "[http][tls]")
+{
     NginxServer ngx;
     HttpLoop L;
     Fut missing = http_run(L.loop, ngx.url("/hello.txt"), nullptr, [](ol_job *j) {
@@ -86,14 +91,14 @@ TEST_CASE("C18 HTTPS CA directory and a bad CA file", "[http][tls]") {
     CHECK(empty_dir.status() == OL_ETLS);
 }
 
-TEST_CASE("C18 HTTPS client certificate with a protected key", "[http][tls]") {
+TEST_CASE("C18 HTTPS client certificate with a protected key", "[http][tls]")
+{
     NginxServer ngx;
     HttpLoop L;
     std::string ca = ngx.file("ca.crt"), cert = ngx.file("client.crt"),
                 key = ngx.file("client-protected.key");
-    Fut anon = http_run(L.loop, ngx.url("/whoami"), nullptr, [&](ol_job *j) {
-        ol_job_set_str(j, OL_HTTP_CA_FILE, ca.c_str());
-    });
+    Fut anon = http_run(L.loop, ngx.url("/whoami"), nullptr,
+                        [&](ol_job *j) { ol_job_set_str(j, OL_HTTP_CA_FILE, ca.c_str()); });
     REQUIRE(anon.status() == OL_OK);
     CHECK(anon.body().find("NONE") == 0);
     Fut client = http_run(L.loop, ngx.url("/whoami"), nullptr, [&](ol_job *j) {
@@ -114,7 +119,8 @@ TEST_CASE("C18 HTTPS client certificate with a protected key", "[http][tls]") {
     CHECK(bad_pw.status() == OL_ETLS);
 }
 
-TEST_CASE("C17 HTTP/2 multiplexes concurrent requests over one connection", "[http][tls]") {
+TEST_CASE("C17 HTTP/2 multiplexes concurrent requests over one connection", "[http][tls]")
+{
     NginxServer ngx;
     HttpLoop L;
     std::string ca = ngx.file("ca.crt");

@@ -17,7 +17,8 @@ struct Producer {
     ol_iter *observed = nullptr; // for max_buffered; set by the consumer before pulling
 };
 
-void produce(ol_task *task, Producer *p) {
+void produce(ol_task *task, Producer *p)
+{
     while (p->sent < p->total) {
         std::string data(p->chunk, static_cast<char>('a' + p->sent % 26));
         int rc = ol_task_push(task, OL_ITEM_DATA, data.data(), data.size(), nullptr, nullptr);
@@ -33,16 +34,19 @@ void produce(ol_task *task, Producer *p) {
                    p->final_status ? "stream broke" : nullptr);
 }
 
-int producer_start(ol_task *task, void *user) {
+int producer_start(ol_task *task, void *user)
+{
     produce(task, static_cast<Producer *>(user));
     return OL_OK;
 }
-void producer_resume(ol_task *task, void *user) {
+void producer_resume(ol_task *task, void *user)
+{
     auto *p = static_cast<Producer *>(user);
     ++p->resumes;
     produce(task, p);
 }
-void producer_cancel(ol_task *task, void *user) {
+void producer_cancel(ol_task *task, void *user)
+{
     ++static_cast<Producer *>(user)->cancels;
     ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
 }
@@ -52,7 +56,8 @@ int idle_start(ol_task *, void *) { return OL_OK; }
 const ol_custom_ops producer_ops = {OL_CUSTOM_OPS_VERSION, producer_start, producer_cancel,
                                     producer_resume, producer_destroy};
 
-ol_iter *start_stream(ol_loop *loop, Producer *p, size_t capacity) {
+ol_iter *start_stream(ol_loop *loop, Producer *p, size_t capacity)
+{
     ol_job *job = nullptr;
     ol_iter *it = nullptr;
     if (ol_job_custom_new(&job, &producer_ops, p) != OL_OK) return nullptr;
@@ -61,7 +66,8 @@ ol_iter *start_stream(ol_loop *loop, Producer *p, size_t capacity) {
 }
 } // namespace
 
-TEST_CASE("C12 iterate all chunks: bytes in order, end of stream once", "[iter]") {
+TEST_CASE("C12 iterate all chunks: bytes in order, end of stream once", "[iter]")
+{
     TestLoop t;
     Producer p{100, 1000};
     ol_iter *it = start_stream(t.loop, &p, 1 << 20);
@@ -85,7 +91,8 @@ TEST_CASE("C12 iterate all chunks: bytes in order, end of stream once", "[iter]"
     ol_iter_close(it);
 }
 
-TEST_CASE("C13 slow consumer: the producer pauses, memory stays bounded, all arrives", "[iter]") {
+TEST_CASE("C13 slow consumer: the producer pauses, memory stays bounded, all arrives", "[iter]")
+{
     TestLoop t;
     Producer p{400, 4096};
     const size_t capacity = 64 * 1024;
@@ -108,7 +115,8 @@ TEST_CASE("C13 slow consumer: the producer pauses, memory stays bounded, all arr
     ol_iter_close(it);
 }
 
-TEST_CASE("C14 closing an iterator early cancels the producer and frees everything", "[iter]") {
+TEST_CASE("C14 closing an iterator early cancels the producer and frees everything", "[iter]")
+{
     Producer p{1000000, 4096};
     {
         TestLoop t;
@@ -126,7 +134,8 @@ TEST_CASE("C14 closing an iterator early cancels the producer and frees everythi
     CHECK(p.sent < p.total);
 }
 
-TEST_CASE("a producer's error arrives after the items queued before it", "[iter]") {
+TEST_CASE("a producer's error arrives after the items queued before it", "[iter]")
+{
     TestLoop t;
     Producer p{3, 10};
     p.final_status = OL_EPARTIAL;
@@ -141,7 +150,8 @@ TEST_CASE("a producer's error arrives after the items queued before it", "[iter]
     ol_iter_close(it);
 }
 
-TEST_CASE("ol_iter_next times out on an idle producer; EDEADLK on the loop thread", "[iter]") {
+TEST_CASE("ol_iter_next times out on an idle producer; EDEADLK on the loop thread", "[iter]")
+{
     TestLoop t;
     Producer p{0, 0};
     // A producer that pushes nothing and never finishes until cancelled.
@@ -166,7 +176,8 @@ TEST_CASE("ol_iter_next times out on an idle producer; EDEADLK on the loop threa
     ol_iter_close(it);
 }
 
-TEST_CASE("ol_task_push on a job not submitted as an iterator is OL_ENOTSUP", "[iter]") {
+TEST_CASE("ol_task_push on a job not submitted as an iterator is OL_ENOTSUP", "[iter]")
+{
     TestLoop t;
     std::atomic<int> rc{0};
     ol_future *f = submit_lambda(t.loop, [&](ol_task *task) {
@@ -179,7 +190,8 @@ TEST_CASE("ol_task_push on a job not submitted as an iterator is OL_ENOTSUP", "[
 }
 
 TEST_CASE("ol_iter_cancel wakes a blocked consumer, fires on_ready and cancels the producer",
-          "[iter][cancel]") {
+          "[iter][cancel]")
+{
     TestLoop t;
     Producer p{0, 0};
     const ol_custom_ops idle_ops = {OL_CUSTOM_OPS_VERSION, idle_start, producer_cancel,
@@ -189,9 +201,11 @@ TEST_CASE("ol_iter_cancel wakes a blocked consumer, fires on_ready and cancels t
     ol_iter *it = nullptr;
     REQUIRE(ol_job_submit_iter(t.loop, job, 0, &it) == OL_OK);
     std::atomic<int> ready_status{1};
-    REQUIRE(ol_iter_on_ready(it, [](ol_iter *, int status, void *u) {
-                *static_cast<std::atomic<int> *>(u) = status;
-            }, &ready_status) == OL_OK);
+    REQUIRE(
+        ol_iter_on_ready(
+            it,
+            [](ol_iter *, int status, void *u) { *static_cast<std::atomic<int> *>(u) = status; },
+            &ready_status) == OL_OK);
     std::atomic<int> rc{1};
     std::thread consumer([&] {
         ol_item *item = nullptr;

@@ -16,29 +16,34 @@ struct ManualStream {
     std::atomic<int> destroys{0};
 };
 
-int manual_start(ol_task *task, void *user) {
+int manual_start(ol_task *task, void *user)
+{
     static_cast<ManualStream *>(user)->task = task;
     return OL_OK;
 }
-void manual_cancel(ol_task *task, void *) {
+void manual_cancel(ol_task *task, void *)
+{
     ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
 }
 void manual_resume(ol_task *, void *) {}
 void manual_destroy(void *user) { ++static_cast<ManualStream *>(user)->destroys; }
-const ol_custom_ops manual_ops = {OL_CUSTOM_OPS_VERSION, manual_start, manual_cancel,
-                                  manual_resume, manual_destroy};
+const ol_custom_ops manual_ops = {OL_CUSTOM_OPS_VERSION, manual_start, manual_cancel, manual_resume,
+                                  manual_destroy};
 
-ol_iter *start_manual(ol_loop *loop, ManualStream *s, size_t capacity = 1 << 20) {
+ol_iter *start_manual(ol_loop *loop, ManualStream *s, size_t capacity = 1 << 20)
+{
     ol_job *job = nullptr;
     ol_iter *it = nullptr;
     if (ol_job_custom_new(&job, &manual_ops, s) != OL_OK) return nullptr;
     if (ol_job_submit_iter(loop, job, capacity, &it) != OL_OK) return nullptr;
-    for (int i = 0; i < 500 && !s->task; i++) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 500 && !s->task; i++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return s->task ? it : nullptr;
 }
 
 // Run fn on the loop thread and wait for it.
-void on_loop(ol_loop *loop, std::function<void()> fn) {
+void on_loop(ol_loop *loop, std::function<void()> fn)
+{
     ol_future *f = submit_lambda(loop, [fn](ol_task *) {
         fn();
         return OL_OK;
@@ -47,7 +52,8 @@ void on_loop(ol_loop *loop, std::function<void()> fn) {
     ol_future_release(f);
 }
 
-void push_text(ol_loop *loop, ManualStream *s, const std::string &text) {
+void push_text(ol_loop *loop, ManualStream *s, const std::string &text)
+{
     on_loop(loop, [s, text] {
         ol_task_push(s->task, OL_ITEM_DATA, text.data(), text.size(), nullptr, nullptr);
     });
@@ -59,25 +65,30 @@ struct ReadyLog {
     std::thread::id caller = std::this_thread::get_id();
 };
 
-void record_ready(ol_iter *, int status, void *user) {
+void record_ready(ol_iter *, int status, void *user)
+{
     auto *log = static_cast<ReadyLog *>(user);
     log->last_status = status;
     log->on_caller_thread = std::this_thread::get_id() == log->caller;
     ++log->calls;
 }
 
-bool wait_for(const std::atomic<int> &n, int at_least) {
-    for (int i = 0; i < 5000 && n < at_least; i++) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+bool wait_for(const std::atomic<int> &n, int at_least)
+{
+    for (int i = 0; i < 5000 && n < at_least; i++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return n >= at_least;
 }
 
-bool fd_readable(int fd) {
+bool fd_readable(int fd)
+{
     struct pollfd pfd = {fd, POLLIN, 0};
     return poll(&pfd, 1, 0) == 1;
 }
 } // namespace
 
-TEST_CASE("on_ready fires once, on the loop thread, when the first item arrives", "[iter][ready]") {
+TEST_CASE("on_ready fires once, on the loop thread, when the first item arrives", "[iter][ready]")
+{
     ManualStream s; // outlives the loop: its destroy runs at the latest at shutdown
     TestLoop t;
     ol_iter *it = start_manual(t.loop, &s);
@@ -105,7 +116,8 @@ TEST_CASE("on_ready fires once, on the loop thread, when the first item arrives"
     CHECK(log.calls == 2); // close does not call a disarmed registration
 }
 
-TEST_CASE("on_ready reports the end of a stream that had no items", "[iter][ready]") {
+TEST_CASE("on_ready reports the end of a stream that had no items", "[iter][ready]")
+{
     ManualStream s; // outlives the loop: its destroy runs at the latest at shutdown
     TestLoop t;
     ol_iter *it = start_manual(t.loop, &s);
@@ -121,7 +133,9 @@ TEST_CASE("on_ready reports the end of a stream that had no items", "[iter][read
     ol_iter_close(it);
 }
 
-TEST_CASE("closing an armed iterator calls on_ready with OL_ECANCELED exactly once", "[iter][ready]") {
+TEST_CASE("closing an armed iterator calls on_ready with OL_ECANCELED exactly once",
+          "[iter][ready]")
+{
     ManualStream s; // outlives the loop: its destroy runs at the latest at shutdown
     TestLoop t;
     ol_iter *it = start_manual(t.loop, &s);
@@ -135,7 +149,9 @@ TEST_CASE("closing an armed iterator calls on_ready with OL_ECANCELED exactly on
     CHECK(ol_iter_on_ready(nullptr, record_ready, &log) == OL_EINVAL);
 }
 
-TEST_CASE("a notifier drives a whole stream with non-blocking pulls and back-pressure", "[iter][ready]") {
+TEST_CASE("a notifier drives a whole stream with non-blocking pulls and back-pressure",
+          "[iter][ready]")
+{
     ManualStream s; // outlives the loop: its destroy runs at the latest at shutdown
     TestLoop t;
     const size_t capacity = 8 * 1024, chunk = 1024, total = 200;
@@ -191,7 +207,8 @@ TEST_CASE("a notifier drives a whole stream with non-blocking pulls and back-pre
     ol_notifier_free(n);
 }
 
-TEST_CASE("a notifier reports nothing for an iterator closed while watched", "[iter][ready]") {
+TEST_CASE("a notifier reports nothing for an iterator closed while watched", "[iter][ready]")
+{
     ManualStream s; // outlives the loop: its destroy runs at the latest at shutdown
     TestLoop t;
     ol_iter *it = start_manual(t.loop, &s);
@@ -209,7 +226,8 @@ TEST_CASE("a notifier reports nothing for an iterator closed while watched", "[i
     REQUIRE(wait_for(s.destroys, 1));
 }
 
-TEST_CASE("ol_notifier_post wakes a notifier's waiter with the host's own tag", "[iter][ready]") {
+TEST_CASE("ol_notifier_post wakes a notifier's waiter with the host's own tag", "[iter][ready]")
+{
     ol_notifier *n = nullptr;
     REQUIRE(ol_notifier_new(&n) == OL_OK);
     CHECK(ol_notifier_wait(n, 0) == OL_ETIMEDOUT);

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
-#include <vector>
 #include <uv.h>
+#include <vector>
 
 namespace {
 struct Gate {
@@ -15,7 +15,8 @@ struct Gate {
     std::atomic<int> started{0}, ran{0};
 };
 
-int wait_for_gate(void *arg, void **, ol_free_fn *, int64_t *value_int) {
+int wait_for_gate(void *arg, void **, ol_free_fn *, int64_t *value_int)
+{
     auto *g = static_cast<Gate *>(arg);
     ++g->started;
     while (!g->open) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -24,7 +25,8 @@ int wait_for_gate(void *arg, void **, ol_free_fn *, int64_t *value_int) {
     return OL_OK;
 }
 
-int count_run(void *arg, void **, ol_free_fn *, int64_t *) {
+int count_run(void *arg, void **, ol_free_fn *, int64_t *)
+{
     ++static_cast<Gate *>(arg)->ran;
     return OL_OK;
 }
@@ -33,7 +35,8 @@ std::atomic<int> freed_args{0};
 void free_arg(void *) { ++freed_args; }
 } // namespace
 
-TEST_CASE("work jobs run off the loop thread; the loop stays responsive", "[jobs][work]") {
+TEST_CASE("work jobs run off the loop thread; the loop stays responsive", "[jobs][work]")
+{
     TestLoop t;
     Gate gate;
     ol_job *job = nullptr;
@@ -51,7 +54,8 @@ TEST_CASE("work jobs run off the loop thread; the loop stays responsive", "[jobs
     ol_future_release(blocked);
 }
 
-TEST_CASE("C04 a work job cancelled while queued on the pool never runs", "[jobs][work]") {
+TEST_CASE("C04 a work job cancelled while queued on the pool never runs", "[jobs][work]")
+{
     TestLoop t;
     // Occupy libuv's pool (4 threads by default) so that the next job stays queued.
     Gate gate;
@@ -84,7 +88,8 @@ TEST_CASE("C04 a work job cancelled while queued on the pool never runs", "[jobs
     CHECK(freed_args == 1);
 }
 
-TEST_CASE("an unsubmitted job is freed with ol_job_free", "[jobs]") {
+TEST_CASE("an unsubmitted job is freed with ol_job_free", "[jobs]")
+{
     ol_job *job = nullptr;
     freed_args = 0;
     Gate g;
@@ -94,7 +99,8 @@ TEST_CASE("an unsubmitted job is freed with ol_job_free", "[jobs]") {
     CHECK(g.ran == 0);
 }
 
-TEST_CASE("a custom job finishes later from a libuv timer of its own", "[jobs][custom]") {
+TEST_CASE("a custom job finishes later from a libuv timer of its own", "[jobs][custom]")
+{
     TestLoop t;
     struct Later {
         uv_timer_t timer;
@@ -106,14 +112,17 @@ TEST_CASE("a custom job finishes later from a libuv timer of its own", "[jobs][c
         later->task = task;
         uv_timer_init(static_cast<uv_loop_t *>(ol_task_uv_loop(task)), &later->timer);
         later->timer.data = later;
-        uv_timer_start(&later->timer, [](uv_timer_t *timer) {
-            uv_close(reinterpret_cast<uv_handle_t *>(timer), [](uv_handle_t *h) {
-                auto *l = static_cast<Later *>(h->data);
-                char *value = strdup("later");
-                ol_task_finish(l->task, OL_OK, value, free, 3, nullptr);
-                delete l;
-            });
-        }, 10, 0);
+        uv_timer_start(
+            &later->timer,
+            [](uv_timer_t *timer) {
+                uv_close(reinterpret_cast<uv_handle_t *>(timer), [](uv_handle_t *h) {
+                    auto *l = static_cast<Later *>(h->data);
+                    char *value = strdup("later");
+                    ol_task_finish(l->task, OL_OK, value, free, 3, nullptr);
+                    delete l;
+                });
+            },
+            10, 0);
         return OL_EPENDING;
     });
     REQUIRE(ol_future_wait(f, 5000) == OL_OK);
@@ -122,7 +131,8 @@ TEST_CASE("a custom job finishes later from a libuv timer of its own", "[jobs][c
     ol_future_release(f);
 }
 
-TEST_CASE("ol_task_finish refuses a positive status and leaves the task running", "[jobs][custom]") {
+TEST_CASE("ol_task_finish refuses a positive status and leaves the task running", "[jobs][custom]")
+{
     TestLoop t;
     std::atomic<int> positive{0};
     ol_future *f = submit_lambda(t.loop, [&](ol_task *task) {
@@ -136,11 +146,13 @@ TEST_CASE("ol_task_finish refuses a positive status and leaves the task running"
     ol_future_release(f);
 }
 
-static ol_job *custom_job(std::function<int(ol_task *)> on_start) {
+static ol_job *custom_job(std::function<int(ol_task *)> on_start)
+{
     return lambda_job(new LambdaJob{std::move(on_start), nullptr, nullptr, nullptr});
 }
 
-TEST_CASE("a batch submit queues every job before the loop thread sees any", "[jobs][batch]") {
+TEST_CASE("a batch submit queues every job before the loop thread sees any", "[jobs][batch]")
+{
     TestLoop t;
     REQUIRE(t.loop);
     const size_t n = 50;
@@ -171,26 +183,30 @@ TEST_CASE("a batch submit queues every job before the loop thread sees any", "[j
     CHECK(ol_job_submit_batch(t.loop, nullptr, 0, fs.data()) == OL_OK); // nothing to do
 }
 
-TEST_CASE("a batch submit is all or nothing and always consumes its jobs", "[jobs][batch]") {
+TEST_CASE("a batch submit is all or nothing and always consumes its jobs", "[jobs][batch]")
+{
     std::atomic<int> destroys{0};
     auto counted = [&]() {
         return lambda_job(new LambdaJob{nullptr, nullptr, nullptr, &destroys});
     };
     ol_future *fs[3] = {nullptr, nullptr, nullptr};
-    SECTION("a NULL job") {
+    SECTION("a NULL job")
+    {
         TestLoop t;
         ol_job *jobs[3] = {counted(), nullptr, counted()};
         CHECK(ol_job_submit_batch(t.loop, jobs, 3, fs) == OL_EINVAL);
         CHECK(destroys == 2);
     }
-    SECTION("a job listed twice") {
+    SECTION("a job listed twice")
+    {
         TestLoop t;
         ol_job *twice = counted();
         ol_job *jobs[3] = {counted(), twice, twice};
         CHECK(ol_job_submit_batch(t.loop, jobs, 3, fs) == OL_EINVAL);
         CHECK(destroys == 2); /* each job once */
     }
-    SECTION("no loop or no output array") {
+    SECTION("no loop or no output array")
+    {
         ol_job *jobs[2] = {counted(), counted()};
         CHECK(ol_job_submit_batch(nullptr, jobs, 2, fs) == OL_EINVAL);
         ol_job *more[1] = {counted()};
@@ -198,7 +214,8 @@ TEST_CASE("a batch submit is all or nothing and always consumes its jobs", "[job
         CHECK(ol_job_submit_batch(t.loop, more, 1, nullptr) == OL_EINVAL);
         CHECK(destroys == 3);
     }
-    SECTION("a loop that is shutting down") {
+    SECTION("a loop that is shutting down")
+    {
         ol_loop *loop = nullptr;
         REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
         std::atomic<int> starts{0}, rc_while_closing{1};

@@ -9,7 +9,8 @@
 #include <thread>
 #include <vector>
 
-TEST_CASE("C25 ol_loop_default is one loop, safe to start from many threads at once", "[loop]") {
+TEST_CASE("C25 ol_loop_default is one loop, safe to start from many threads at once", "[loop]")
+{
     std::vector<std::thread> threads;
     std::vector<ol_loop *> seen(16, nullptr);
     for (int i = 0; i < 16; i++) threads.emplace_back([&, i] { seen[i] = ol_loop_default(); });
@@ -21,14 +22,16 @@ TEST_CASE("C25 ol_loop_default is one loop, safe to start from many threads at o
     ol_future_release(f);
 }
 
-TEST_CASE("version and status strings", "[loop]") {
+TEST_CASE("version and status strings", "[loop]")
+{
     CHECK(ol_version() == OL_VERSION_NUMBER);
     CHECK(std::string(ol_version_string()) == OL_VERSION_STRING);
     CHECK(std::string(ol_strerror(OL_ECANCELED)) == "cancelled");
     CHECK(std::string(ol_strerror(-12345)) == "unknown status");
 }
 
-TEST_CASE("C15 NULL and invalid arguments give OL_EINVAL, never a crash", "[loop][args]") {
+TEST_CASE("C15 NULL and invalid arguments give OL_EINVAL, never a crash", "[loop][args]")
+{
     ol_loop *loop = nullptr;
     ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
     CHECK(ol_loop_options_init(nullptr, OL_LOOP_OPTIONS_VERSION) == OL_EINVAL);
@@ -85,7 +88,8 @@ TEST_CASE("C15 NULL and invalid arguments give OL_EINVAL, never a crash", "[loop
     CHECK(ol_task_push(nullptr, OL_ITEM_DATA, "x", 1, nullptr, nullptr) == OL_EINVAL);
 }
 
-TEST_CASE("C11 a blocking wait on the loop thread returns OL_EDEADLK at once", "[loop]") {
+TEST_CASE("C11 a blocking wait on the loop thread returns OL_EDEADLK at once", "[loop]")
+{
     TestLoop t;
     ol_future *slow = submit_timer(t.loop, 60000);
     std::atomic<int> wait_rc{0}, all_rc{0}, shutdown_rc{0};
@@ -105,7 +109,8 @@ TEST_CASE("C11 a blocking wait on the loop thread returns OL_EDEADLK at once", "
     ol_future_release(probe);
 }
 
-TEST_CASE("jobs can be submitted from the loop thread (a job starting another)", "[loop]") {
+TEST_CASE("jobs can be submitted from the loop thread (a job starting another)", "[loop]")
+{
     TestLoop t;
     ol_future *inner = nullptr;
     ol_loop *loop = t.loop;
@@ -124,7 +129,8 @@ TEST_CASE("jobs can be submitted from the loop thread (a job starting another)",
     ol_future_release(outer);
 }
 
-TEST_CASE("the loop thread blocks every signal", "[loop]") {
+TEST_CASE("the loop thread blocks every signal", "[loop]")
+{
     TestLoop t;
     std::atomic<int> blocked{0};
     ol_future *f = submit_lambda(t.loop, [&](ol_task *) {
@@ -143,7 +149,8 @@ TEST_CASE("the loop thread blocks every signal", "[loop]") {
     ol_future_release(f);
 }
 
-TEST_CASE("the loop thread is named oneloop", "[loop]") {
+TEST_CASE("the loop thread is named oneloop", "[loop]")
+{
     TestLoop t;
     char name[16] = {0};
     ol_future *f = submit_lambda(t.loop, [&](ol_task *) {
@@ -155,7 +162,8 @@ TEST_CASE("the loop thread is named oneloop", "[loop]") {
     ol_future_release(f);
 }
 
-TEST_CASE("shutdown settles 10k pending jobs within the deadline and refuses new ones", "[loop]") {
+TEST_CASE("shutdown settles 10k pending jobs within the deadline and refuses new ones", "[loop]")
+{
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
     std::vector<ol_future *> fs;
@@ -163,7 +171,7 @@ TEST_CASE("shutdown settles 10k pending jobs within the deadline and refuses new
     auto t0 = std::chrono::steady_clock::now();
     int rc = ol_loop_shutdown(loop, 200);
     auto elapsed = std::chrono::steady_clock::now() - t0;
-    CHECK(rc == OL_ETIMEDOUT); // some had to be cancelled
+    CHECK(rc == OL_ETIMEDOUT);                 // some had to be cancelled
     CHECK(elapsed < std::chrono::seconds(30)); // a hang guard, not a performance check
     size_t done = 0, cancelled = 0;
     for (auto *f : fs) {
@@ -177,7 +185,8 @@ TEST_CASE("shutdown settles 10k pending jobs within the deadline and refuses new
     ol_loop_free(loop);
 }
 
-TEST_CASE("shutdown drains running jobs that finish before the deadline", "[loop]") {
+TEST_CASE("shutdown drains running jobs that finish before the deadline", "[loop]")
+{
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
     ol_future *f = submit_timer(loop, 30);
@@ -187,7 +196,8 @@ TEST_CASE("shutdown drains running jobs that finish before the deadline", "[loop
     ol_loop_free(loop);
 }
 
-TEST_CASE("a host-driven loop (OL_LOOP_NO_THREAD) runs on the caller's thread", "[loop]") {
+TEST_CASE("a host-driven loop (OL_LOOP_NO_THREAD) runs on the caller's thread", "[loop]")
+{
     TestLoop t(OL_LOOP_NO_THREAD);
     REQUIRE(t.loop);
     CHECK(ol_loop_backend_fd(t.loop) >= 0);
@@ -208,7 +218,8 @@ TEST_CASE("a host-driven loop (OL_LOOP_NO_THREAD) runs on the caller's thread", 
     ol_future_release(g);
 }
 
-TEST_CASE("loop stats count submitted, completed, failed, cancelled and in flight", "[loop]") {
+TEST_CASE("loop stats count submitted, completed, failed, cancelled and in flight", "[loop]")
+{
     TestLoop t;
     ol_future *ok = submit_timer(t.loop, 1);
     ol_future *bad = submit_lambda(t.loop, [](ol_task *) { return OL_EPROTO; });

@@ -8,19 +8,22 @@
 
 #include <cstdint>
 
-static bool readable_now(int fd) {
+static bool readable_now(int fd)
+{
     struct pollfd p = {fd, POLLIN, 0};
     return poll(&p, 1, 0) == 1;
 }
 
 // The eventfd's counter: how many writes made it readable since the last read.
-static uint64_t writes_since_last_read(int fd) {
+static uint64_t writes_since_last_read(int fd)
+{
     uint64_t value = 0;
     return read(fd, &value, sizeof value) == (ssize_t)sizeof value ? value : 0;
 }
 
 TEST_CASE("a post on the loop thread makes the fd readable once the callback is done",
-          "[notifier][defer]") {
+          "[notifier][defer]")
+{
     TestLoop t;
     TestNotifier tn;
     REQUIRE((t.loop && tn.n));
@@ -43,7 +46,8 @@ TEST_CASE("a post on the loop thread makes the fd readable once the callback is 
 }
 
 TEST_CASE("a host loop that drains between two posts is woken once, after the iteration",
-          "[notifier][defer]") {
+          "[notifier][defer]")
+{
     TestLoop t;
     TestNotifier tn;
     REQUIRE((t.loop && tn.n));
@@ -71,7 +75,8 @@ TEST_CASE("a host loop that drains between two posts is woken once, after the it
     ol_future_release(f);
 }
 
-TEST_CASE("posts from other threads make the fd readable at once", "[notifier][defer]") {
+TEST_CASE("posts from other threads make the fd readable at once", "[notifier][defer]")
+{
     TestNotifier tn;
     REQUIRE(tn.n);
     REQUIRE(ol_notifier_post(tn.n, 9) == OL_OK);
@@ -79,7 +84,8 @@ TEST_CASE("posts from other threads make the fd readable at once", "[notifier][d
 }
 
 TEST_CASE("a loop run by the host flushes deferred posts before ol_loop_run returns",
-          "[notifier][defer]") {
+          "[notifier][defer]")
+{
     TestLoop t(OL_LOOP_NO_THREAD);
     TestNotifier tn;
     REQUIRE((t.loop && tn.n));
@@ -95,8 +101,8 @@ TEST_CASE("a loop run by the host flushes deferred posts before ol_loop_run retu
     ol_future_release(f);
 }
 
-TEST_CASE("a notifier freed with a write still queued is released by the loop",
-          "[notifier][defer]") {
+TEST_CASE("a notifier freed with a write still queued is released by the loop", "[notifier][defer]")
+{
     TestLoop t;
     REQUIRE(t.loop);
     ol_notifier *n = nullptr;
@@ -111,7 +117,8 @@ TEST_CASE("a notifier freed with a write still queued is released by the loop",
     ol_future_release(f);
 }
 
-TEST_CASE("futures cancelled by shutdown still reach the notifier", "[notifier][defer]") {
+TEST_CASE("futures cancelled by shutdown still reach the notifier", "[notifier][defer]")
+{
     ol_loop *loop = nullptr;
     REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
     TestNotifier tn;

@@ -12,28 +12,33 @@ namespace {
 std::atomic<long> settle_calls{0};
 std::atomic<long> double_settles{0};
 
-void on_settled(ol_future *, void *user) {
+void on_settled(ol_future *, void *user)
+{
     auto *count = static_cast<std::atomic<int> *>(user);
     if (++*count != 1) ++double_settles;
     ++settle_calls;
 }
 
-int finish_now(ol_task *task, void *) {
+int finish_now(ol_task *task, void *)
+{
     return ol_task_finish(task, OL_OK, nullptr, nullptr, 1, nullptr);
 }
-void finish_cancelled(ol_task *task, void *) {
+void finish_cancelled(ol_task *task, void *)
+{
     ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
 }
 const ol_custom_ops quick_ops = {OL_CUSTOM_OPS_VERSION, finish_now, finish_cancelled, nullptr,
                                  nullptr};
 
-int env_int(const char *name, int fallback) {
+int env_int(const char *name, int fallback)
+{
     const char *v = getenv(name);
     return v ? atoi(v) : fallback;
 }
 } // namespace
 
-TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled", "[stress]") {
+TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled", "[stress]")
+{
     // OL_STRESS_JOBS lowers the count for the slow sanitizer builds.
     const int threads = 8, per_thread = env_int("OL_STRESS_JOBS", 50000);
     TestLoop t;
@@ -50,16 +55,21 @@ TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled
             for (int i = 0; i < per_thread; i++) {
                 ol_job *job = nullptr;
                 int kind = rng() % 4;
-                if (kind == 0) ol_job_timer_new(&job, rng() % 2);
-                else ol_job_custom_new(&job, &quick_ops, nullptr);
+                if (kind == 0)
+                    ol_job_timer_new(&job, rng() % 2);
+                else
+                    ol_job_custom_new(&job, &quick_ops, nullptr);
                 ol_future *f = nullptr;
                 THREAD_CHECK(ol_job_submit(t.loop, job, &f) == OL_OK);
                 ++submitted;
                 THREAD_CHECK(ol_future_on_done(f, on_settled, &counts[i]) == OL_OK);
                 switch (rng() % 4) {
-                case 0: ol_future_release(f); break;                     // drop it unawaited
-                case 1: ol_future_cancel(f); fs.push_back(f); break;     // cancel, then wait
-                default: fs.push_back(f); break;                         // wait
+                case 0: ol_future_release(f); break; // drop it unawaited
+                case 1:
+                    ol_future_cancel(f);
+                    fs.push_back(f);
+                    break;                       // cancel, then wait
+                default: fs.push_back(f); break; // wait
                 }
                 if (fs.size() >= batch || i == per_thread - 1) {
                     if (rng() % 2) {
@@ -80,7 +90,10 @@ TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled
             for (int spins = 0; spins < 20000; spins++) {
                 bool all = true;
                 for (auto &c : counts)
-                    if (c.load() == 0) { all = false; break; }
+                    if (c.load() == 0) {
+                        all = false;
+                        break;
+                    }
                 if (all) break;
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
@@ -100,7 +113,8 @@ TEST_CASE("C10 8 threads x 50k jobs in random mixes: zero lost or doubly settled
     CHECK(s.in_flight == 0);
 }
 
-TEST_CASE("cancel racing completion: exactly one outcome wins", "[stress]") {
+TEST_CASE("cancel racing completion: exactly one outcome wins", "[stress]")
+{
     TestLoop t;
     const int rounds = env_int("OL_STRESS_JOBS", 50000) / 10;
     long ok = 0, cancelled = 0;
@@ -111,8 +125,8 @@ TEST_CASE("cancel racing completion: exactly one outcome wins", "[stress]") {
         REQUIRE(ol_job_submit(t.loop, job, &f) == OL_OK);
         std::atomic<int> settles{0};
         std::atomic<int> *counter = &settles;
-        ol_future_on_done(f, [](ol_future *, void *u) { ++*static_cast<std::atomic<int> *>(u); },
-                          counter);
+        ol_future_on_done(
+            f, [](ol_future *, void *u) { ++*static_cast<std::atomic<int> *>(u); }, counter);
         int rc = ol_future_cancel(f);
         REQUIRE(ol_future_wait(f, -1) == OL_OK);
         int st = ol_future_status(f);

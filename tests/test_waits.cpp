@@ -15,10 +15,14 @@ const int64_t huge_timeouts[] = {int64_t(1) << 31, (int64_t(1) << 31) + 1, INT64
 
 // A custom job that pushes nothing and never finishes until cancelled.
 int idle_start(ol_task *, void *) { return OL_OK; }
-void idle_cancel(ol_task *task, void *) { ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr); }
+void idle_cancel(ol_task *task, void *)
+{
+    ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
+}
 const ol_custom_ops idle_ops = {OL_CUSTOM_OPS_VERSION, idle_start, idle_cancel, nullptr, nullptr};
 
-ol_iter *idle_stream(ol_loop *loop) {
+ol_iter *idle_stream(ol_loop *loop)
+{
     ol_job *job = nullptr;
     ol_iter *it = nullptr;
     if (ol_job_custom_new(&job, &idle_ops, nullptr) != OL_OK) return nullptr;
@@ -26,12 +30,15 @@ ol_iter *idle_stream(ol_loop *loop) {
     return it;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
+double seconds_since(std::chrono::steady_clock::time_point t0)
+{
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 } // namespace
 
-TEST_CASE("a huge future wait timeout waits for the settle instead of timing out", "[wait][timeout]") {
+TEST_CASE("a huge future wait timeout waits for the settle instead of timing out",
+          "[wait][timeout]")
+{
     TestLoop t;
     for (int64_t timeout : huge_timeouts) {
         ol_future *f = submit_timer(t.loop, 50);
@@ -48,7 +55,8 @@ TEST_CASE("a huge future wait timeout waits for the settle instead of timing out
 }
 
 TEST_CASE("a huge notifier wait timeout waits for the tag instead of timing out",
-          "[wait][timeout][notifier]") {
+          "[wait][timeout][notifier]")
+{
     TestLoop t;
     TestNotifier tn;
     REQUIRE(tn.n);
@@ -67,14 +75,16 @@ TEST_CASE("a huge notifier wait timeout waits for the tag instead of timing out"
 }
 
 // A stream that ends when a timer fires: the timer's callback runs on the loop thread.
-int held_start(ol_task *task, void *user) {
+int held_start(ol_task *task, void *user)
+{
     *static_cast<ol_task **>(user) = task;
     return OL_OK;
 }
 const ol_custom_ops held_ops = {OL_CUSTOM_OPS_VERSION, held_start, idle_cancel, nullptr, nullptr};
 
 TEST_CASE("a huge iterator wait timeout waits for the item instead of timing out",
-          "[wait][timeout][iter]") {
+          "[wait][timeout][iter]")
+{
     TestLoop t;
     for (int64_t timeout : huge_timeouts) {
         ol_task *task = nullptr;
@@ -83,11 +93,14 @@ TEST_CASE("a huge iterator wait timeout waits for the item instead of timing out
         REQUIRE(ol_job_custom_new(&job, &held_ops, &task) == OL_OK);
         REQUIRE(ol_job_submit_iter(t.loop, job, 0, &it) == OL_OK);
         ol_future *timer = submit_timer(t.loop, 50);
-        REQUIRE(ol_future_on_done(timer, [](ol_future *, void *user) {
-                    ol_task *task = *static_cast<ol_task **>(user);
-                    ol_task_push(task, OL_ITEM_DATA, "x", 1, nullptr, nullptr);
-                    ol_task_finish(task, OL_OK, nullptr, nullptr, 0, nullptr);
-                }, &task) == OL_OK);
+        REQUIRE(ol_future_on_done(
+                    timer,
+                    [](ol_future *, void *user) {
+                        ol_task *task = *static_cast<ol_task **>(user);
+                        ol_task_push(task, OL_ITEM_DATA, "x", 1, nullptr, nullptr);
+                        ol_task_finish(task, OL_OK, nullptr, nullptr, 0, nullptr);
+                    },
+                    &task) == OL_OK);
         ol_item *item = nullptr;
         REQUIRE(ol_iter_next(it, &item, timeout) == OL_OK);
         CHECK(ol_item_size(item) == 1);
@@ -99,7 +112,8 @@ TEST_CASE("a huge iterator wait timeout waits for the item instead of timing out
 }
 
 TEST_CASE("on_done callbacks of a cancel from another thread run on the loop thread",
-          "[future][cancel]") {
+          "[future][cancel]")
+{
     TestLoop t;
     ol_future *f = submit_timer(t.loop, 60000);
     REQUIRE(f);
@@ -125,7 +139,8 @@ TEST_CASE("on_done callbacks of a cancel from another thread run on the loop thr
 }
 
 TEST_CASE("on_done callbacks of a cancel on a host-driven loop run in its next ol_loop_run",
-          "[future][cancel]") {
+          "[future][cancel]")
+{
     TestLoop t(OL_LOOP_NO_THREAD);
     ol_future *f = submit_timer(t.loop, 60000);
     REQUIRE(f);
@@ -133,11 +148,14 @@ TEST_CASE("on_done callbacks of a cancel on a host-driven loop run in its next o
         ol_loop *loop;
         int calls = 0, on_loop = 0;
     } seen{t.loop};
-    REQUIRE(ol_future_on_done(f, [](ol_future *, void *user) {
-                auto *s = static_cast<Seen *>(user);
-                s->on_loop += ol_loop_is_loop_thread(s->loop);
-                s->calls++;
-            }, &seen) == OL_OK);
+    REQUIRE(ol_future_on_done(
+                f,
+                [](ol_future *, void *user) {
+                    auto *s = static_cast<Seen *>(user);
+                    s->on_loop += ol_loop_is_loop_thread(s->loop);
+                    s->calls++;
+                },
+                &seen) == OL_OK);
     REQUIRE(ol_future_cancel(f) == OL_OK);
     CHECK(seen.calls == 0); // not on the cancelling thread, outside the loop
     ol_loop_run(t.loop, OL_RUN_NOWAIT);
@@ -146,8 +164,8 @@ TEST_CASE("on_done callbacks of a cancel on a host-driven loop run in its next o
     ol_future_release(f);
 }
 
-TEST_CASE("cancels racing a shutdown run every on_done callback exactly once",
-          "[future][cancel]") {
+TEST_CASE("cancels racing a shutdown run every on_done callback exactly once", "[future][cancel]")
+{
     for (int round = 0; round < 20; round++) {
         ol_loop *loop = nullptr;
         REQUIRE(ol_loop_new(&loop, nullptr) == OL_OK);
@@ -156,9 +174,10 @@ TEST_CASE("cancels racing a shutdown run every on_done callback exactly once",
         std::atomic<int> calls{0};
         for (int i = 0; i < n; i++) {
             fs.push_back(submit_timer(loop, 60000));
-            REQUIRE(ol_future_on_done(fs.back(), [](ol_future *, void *u) {
-                        ++*static_cast<std::atomic<int> *>(u);
-                    }, &calls) == OL_OK);
+            REQUIRE(ol_future_on_done(
+                        fs.back(),
+                        [](ol_future *, void *u) { ++*static_cast<std::atomic<int> *>(u); },
+                        &calls) == OL_OK);
         }
         std::thread canceller([&] {
             for (auto *f : fs) ol_future_cancel(f);
@@ -174,7 +193,8 @@ TEST_CASE("cancels racing a shutdown run every on_done callback exactly once",
 }
 
 TEST_CASE("ol_notifier_wait on the loop thread returns EDEADLK instead of blocking",
-          "[notifier][deadlock]") {
+          "[notifier][deadlock]")
+{
     TestLoop t;
     TestNotifier tn;
     REQUIRE(tn.n);
@@ -195,7 +215,8 @@ TEST_CASE("ol_notifier_wait on the loop thread returns EDEADLK instead of blocki
 }
 
 TEST_CASE("waits from the thread driving a NO_THREAD loop return EDEADLK instead of hanging",
-          "[deadlock][loop]") {
+          "[deadlock][loop]")
+{
     TestLoop t(OL_LOOP_NO_THREAD);
     ol_future *f = submit_timer(t.loop, 60000);
     REQUIRE(f);
@@ -225,7 +246,6 @@ TEST_CASE("waits from the thread driving a NO_THREAD loop return EDEADLK instead
     waiter.join();
     CHECK(other == OL_OK);
     ol_iter_close(it);
-    while (ol_loop_run(t.loop, OL_RUN_NOWAIT) > 0) {
-    }
+    while (ol_loop_run(t.loop, OL_RUN_NOWAIT) > 0) {}
     ol_future_release(f);
 }

@@ -4,10 +4,10 @@
 #define ONELOOP_H
 
 #include "oneloop/common.h"
-#include "oneloop/loop.h"
 #include "oneloop/future.h"
+#include "oneloop/http.h"
 #include "oneloop/iter.h"
 #include "oneloop/job.h"
-#include "oneloop/http.h"
+#include "oneloop/loop.h"
 
 #endif

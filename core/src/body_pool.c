@@ -15,11 +15,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define MIN_SIZE ((size_t)16 << 10)          /* smaller bodies use malloc directly */
-#define MAX_SIZE ((size_t)16 << 20)          /* larger ones too */
-#define N_CLASSES 44                         /* class_of() of MAX_SIZE, plus one */
-#define IDLE_CAP ((size_t)1 << 30)          /* at most this much kept unused */
-#define KEEP_MS 5000                        /* an unused buffer is given back after this */
+#define MIN_SIZE ((size_t)16 << 10) /* smaller bodies use malloc directly */
+#define MAX_SIZE ((size_t)16 << 20) /* larger ones too */
+#define N_CLASSES 44                /* class_of() of MAX_SIZE, plus one */
+#define IDLE_CAP ((size_t)1 << 30)  /* at most this much kept unused */
+#define KEEP_MS 5000                /* an unused buffer is given back after this */
 
 /* Lives inside an idle buffer. Lists are newest first, so the old ones form a tail. */
 typedef struct idle_buf {
@@ -36,7 +36,10 @@ static int64_t next_decay_ms;
 static void pool_lock_all(void) { pthread_mutex_lock(&pool_lock); }
 static void pool_unlock_all(void) { pthread_mutex_unlock(&pool_lock); }
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void install_atfork(void) { pthread_atfork(pool_lock_all, pool_unlock_all, pool_unlock_all); }
+static void install_atfork(void)
+{
+    pthread_atfork(pool_lock_all, pool_unlock_all, pool_unlock_all);
+}
 
 /* The class of a size in [MIN_SIZE, MAX_SIZE]: with 2^k < size <= 2^(k+1), the classes of
  * that range are 5/4, 6/4, 7/4 and 8/4 of 2^k. *rounded gets the class's size. */

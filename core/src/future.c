@@ -38,10 +38,10 @@ struct ol_future {
     ol_free_fn value_free;
     int64_t value_int;
     ol_loop *loop;
-    unsigned generation;         /* fork generation it was made in */
-    ol_job *job;                 /* the running task; loop thread only */
+    unsigned generation; /* fork generation it was made in */
+    ol_job *job;         /* the running task; loop thread only */
     ol_callback *cbs, *cbs_tail;
-    bool cbs_to_loop;            /* settled by a cancel off the loop thread: the callbacks wait
+    bool cbs_to_loop; /* settled by a cancel off the loop thread: the callbacks wait
                                   * for the loop thread (ol__future_run_cancel_callbacks) */
     ol_waiter_link *waiters;
 };
@@ -119,8 +119,9 @@ static void wake_waiter(ol_waiter *w)
 static void settle_locked(ol_future *f, int status, void *value, ol_free_fn value_free,
                           int64_t value_int, const char *message)
 {
-    int state = status == OL_OK ? OL_FUTURE_DONE
-              : status == OL_ECANCELED ? OL_FUTURE_CANCELLED : OL_FUTURE_FAILED;
+    int state = status == OL_OK          ? OL_FUTURE_DONE
+                : status == OL_ECANCELED ? OL_FUTURE_CANCELLED
+                                         : OL_FUTURE_FAILED;
     f->status = status;
     if (status == OL_OK) {
         f->value = value;
@@ -131,9 +132,9 @@ static void settle_locked(ol_future *f, int status, void *value, ol_free_fn valu
         f->message = ol__strdup(message && *message ? message : ol_strerror(status));
     }
     if (f->loop) { /* counted before anyone can see the settle, so stats never lag a wait */
-        atomic_uint_fast64_t *counter = state == OL_FUTURE_DONE ? &f->loop->n_completed
-                                      : state == OL_FUTURE_CANCELLED ? &f->loop->n_cancelled
-                                      : &f->loop->n_failed;
+        atomic_uint_fast64_t *counter = state == OL_FUTURE_DONE        ? &f->loop->n_completed
+                                        : state == OL_FUTURE_CANCELLED ? &f->loop->n_cancelled
+                                                                       : &f->loop->n_failed;
         atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
     }
     atomic_store_explicit(&f->state, state, memory_order_release);
@@ -344,8 +345,10 @@ static int wait_blocking(ol_future *const *fs, size_t n, bool all, int64_t timeo
         if (!links[i].waiter) continue;
         ol_future *f = fs[i];
         pthread_mutex_lock(&f->mu);
-        if (links[i].prev) links[i].prev->next = links[i].next;
-        else f->waiters = links[i].next;
+        if (links[i].prev)
+            links[i].prev->next = links[i].next;
+        else
+            f->waiters = links[i].next;
         if (links[i].next) links[i].next->prev = links[i].prev;
         pthread_mutex_unlock(&f->mu);
     }
@@ -472,8 +475,10 @@ int ol_future_on_done(ol_future *f, ol_future_cb cb, void *user_data)
         node->next = NULL;
         node->cb = cb;
         node->user_data = user_data;
-        if (f->cbs_tail) f->cbs_tail->next = node;
-        else f->cbs = node;
+        if (f->cbs_tail)
+            f->cbs_tail->next = node;
+        else
+            f->cbs = node;
         f->cbs_tail = node;
         pthread_mutex_unlock(&f->mu);
         return OL_OK;

@@ -61,7 +61,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
      * server-sent events and long polls may send their body much later. */
     if (job->iter && !h->head_pushed && !was_done && h->resp->head_done && is_final_head(h)) {
         int rc = push_head(job, h);
-        if (rc == OL_EAGAIN) h->pause_pending = true; /* full: hold the first body chunk */
+        if (rc == OL_EAGAIN)
+            h->pause_pending = true; /* full: hold the first body chunk */
         else if (rc != OL_OK) {
             h->consumer_gone = rc == OL_ECANCELED;
             return 0;
@@ -223,14 +224,13 @@ static int ol_version_of_curl(long v)
     }
 }
 
-#define SET(opt, val)                                              \
-    do {                                                           \
-        CURLcode rc_ = curl_easy_setopt(e, opt, val);              \
-        if (rc_ != CURLE_OK) {                                     \
-            snprintf(h->errbuf, sizeof h->errbuf, "%s (%s)",       \
-                     curl_easy_strerror(rc_), #opt);               \
-            return rc_ == CURLE_OUT_OF_MEMORY ? OL_ENOMEM : OL_EINVAL; \
-        }                                                          \
+#define SET(opt, val)                                                                        \
+    do {                                                                                     \
+        CURLcode rc_ = curl_easy_setopt(e, opt, val);                                        \
+        if (rc_ != CURLE_OK) {                                                               \
+            snprintf(h->errbuf, sizeof h->errbuf, "%s (%s)", curl_easy_strerror(rc_), #opt); \
+            return rc_ == CURLE_OUT_OF_MEMORY ? OL_ENOMEM : OL_EINVAL;                       \
+        }                                                                                    \
     } while (0)
 
 static int set_method_and_body(CURL *e, ol_http_job *h)
@@ -269,14 +269,14 @@ static int set_per_transfer(ol_job *job, ol_http_job *h, CURL *e)
     SET(CURLOPT_URL, r->url);
     SET(CURLOPT_HEADERDATA, job);
     SET(CURLOPT_WRITEDATA, job);
-    SET(CURLOPT_OPENSOCKETDATA, h); /* the socket opener notes its errno here */
+    SET(CURLOPT_OPENSOCKETDATA, h);      /* the socket opener notes its errno here */
     SET(CURLOPT_HTTPHEADER, r->headers); /* NULL: none */
     /* 0 is "no limit" for us but "300 s" for curl: give curl the largest it takes. */
     SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms ? r->connect_timeout_ms : (long)INT_MAX);
-    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);                 /* 0: none */
+    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms); /* 0: none */
     /* Over TLS, wait for ALPN so concurrent requests share one HTTP/2 connection. */
-    bool h2_possible = r->http_version != OL_HTTP_VERSION_1_0 &&
-                       r->http_version != OL_HTTP_VERSION_1_1;
+    bool h2_possible =
+        r->http_version != OL_HTTP_VERSION_1_0 && r->http_version != OL_HTTP_VERSION_1_1;
     SET(CURLOPT_PIPEWAIT, strncmp(r->url, "https:", 6) == 0 && h2_possible ? 1L : 0L);
     return OL_OK;
 }
@@ -334,11 +334,10 @@ static int set_tls(CURL *e, ol_http_job *h)
 static bool needs_custom(const ol_http_request *r)
 {
     return r->body_set || (r->method && strcmp(r->method, "GET") != 0) || r->protocols ||
-           r->redirect_protocols || r->low_speed_limit || r->low_speed_time_s ||
-           !r->verify_peer || !r->verify_host || r->ca_file || r->ca_path || r->client_cert ||
-           r->client_key || r->client_key_password ||
-           curl_http_version(r->http_version) != CURL_HTTP_VERSION_NONE || r->decompress ||
-           r->proxy || r->max_response_bytes > 0 || r->user_agent || r->basic_auth;
+           r->redirect_protocols || r->low_speed_limit || r->low_speed_time_s || !r->verify_peer ||
+           !r->verify_host || r->ca_file || r->ca_path || r->client_cert || r->client_key ||
+           r->client_key_password || curl_http_version(r->http_version) != CURL_HTTP_VERSION_NONE ||
+           r->decompress || r->proxy || r->max_response_bytes > 0 || r->user_agent || r->basic_auth;
 }
 
 /* Ask for what the decoder takes, unless the caller sent its own Accept-Encoding. */
@@ -513,7 +512,7 @@ static void begin_queued(ol_http_ctx *ctx, ol_http_job *next)
         next = NULL;
         int rc = OL_OK;
         const char *why = NULL;
-        h->queue_deadline_ms = 0; /* out of the queue: curl's own timeout takes over */
+        h->queue_deadline_ms = 0;    /* out of the queue: curl's own timeout takes over */
         if (h->req.timeout_ms > 0) { /* the wait counts against the job's own timeout */
             uint64_t waited = uv_now(&job->loop->uv) - h->queued_ms;
             if (waited >= (uint64_t)h->req.timeout_ms) {
@@ -605,8 +604,8 @@ static void fill_response(ol_http_job *h, CURL *e)
     t->redirects = (unsigned)h->hops;
 }
 
-static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool connected,
-                          char *msg, size_t cap)
+static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool connected, char *msg,
+                          size_t cap)
 {
     if (h->too_large || result == CURLE_FILESIZE_EXCEEDED) {
         snprintf(msg, cap, "response body larger than the limit of %lld bytes",
@@ -631,11 +630,11 @@ static int failure_status(ol_http_job *h, CURLcode result, long os_errno, bool c
     bool head_too_large = result == CURLE_OUT_OF_MEMORY ||
                           (result == CURLE_RECV_ERROR && strstr(h->errbuf, "Too large"));
     if (head_too_large && connected && !h->resp->head_done) {
-        snprintf(msg, cap, "response headers too large%s%s", h->errbuf[0] ? ": " : "",
-                 h->errbuf);
+        snprintf(msg, cap, "response headers too large%s%s", h->errbuf[0] ? ": " : "", h->errbuf);
         return OL_ETOOLARGE;
     }
-    if (result == CURLE_COULDNT_CONNECT && (h->socket_errno == EMFILE || h->socket_errno == ENFILE)) {
+    if (result == CURLE_COULDNT_CONNECT &&
+        (h->socket_errno == EMFILE || h->socket_errno == ENFILE)) {
         snprintf(msg, cap, "could not open a socket: %s (%s: out of file descriptors)",
                  strerror(h->socket_errno), h->socket_errno == EMFILE ? "EMFILE" : "ENFILE");
         return OL_ECONNECT;
@@ -773,8 +772,10 @@ static int check_hop(ol_job *job, ol_http_job *h, const char *url, char *msg, si
         snprintf(msg, cap, "more than %ld redirects (the next one to %s)", r->max_redirects, shown);
     } else if (!scheme_allowed(url, allowed)) {
         rc = OL_EPROTOCOL_DENIED;
-        snprintf(msg, cap, "redirect to %s refused: redirects may only go to %s "
-                 "(OL_HTTP_REDIRECT_PROTOCOLS)", shown, allowed);
+        snprintf(msg, cap,
+                 "redirect to %s refused: redirects may only go to %s "
+                 "(OL_HTTP_REDIRECT_PROTOCOLS)",
+                 shown, allowed);
     } else if (r->timeout_ms > 0 && elapsed >= (uint64_t)r->timeout_ms) {
         rc = OL_ETIMEDOUT;
         snprintf(msg, cap, "timed out following a redirect to %s", shown);
@@ -888,8 +889,10 @@ void ol__http_transfer_done(ol_job *job, CURLcode result)
 /* Our own refusal outside curl's callbacks (decoding on resume): the flags say why. */
 static void fail_transfer(ol_job *job, ol_http_job *h)
 {
-    if (h->easy) ol__http_transfer_done(job, CURLE_WRITE_ERROR);
-    else finish_transfer(job, h, CURLE_WRITE_ERROR, 0, true);
+    if (h->easy)
+        ol__http_transfer_done(job, CURLE_WRITE_ERROR);
+    else
+        finish_transfer(job, h, CURLE_WRITE_ERROR, 0, true);
 }
 
 void ol__http_queued_expired(ol_job *job)
@@ -1004,8 +1007,8 @@ int ol_http_job_new(ol_job **out, const char *method, const char *url)
     return OL_OK;
 }
 
-int ol_http_job_set_body_borrowed(ol_job *job, const void *data, size_t len,
-                                  ol_free_fn free_fn, void *user_data)
+int ol_http_job_set_body_borrowed(ol_job *job, const void *data, size_t len, ol_free_fn free_fn,
+                                  void *user_data)
 {
     if (!job || job->kind != OL_JOB_HTTP || job->ops != &http_ops || (!data && len))
         return OL_EINVAL;

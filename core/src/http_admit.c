@@ -15,11 +15,11 @@ struct ol_http_host {
     struct ol_http_host *next; /* bucket chain */
     size_t active;             /* this host's transfers in the multi */
     ol_http_job *wait_head, *wait_tail;
-    char key[];                /* "scheme://host:port", lower case */
+    char key[]; /* "scheme://host:port", lower case */
 };
 
 struct ol_http_admission {
-    unsigned limit;            /* 0: no admission control */
+    unsigned limit; /* 0: no admission control */
     ol_http_host *buckets[HOST_BUCKETS];
 };
 
@@ -113,18 +113,24 @@ bool ol__http_admit(ol_http_admission *a, ol_http_job *h, const char *url)
     h->waiting = true;
     h->wait_prev = host->wait_tail;
     h->wait_next = NULL;
-    if (host->wait_tail) host->wait_tail->wait_next = h;
-    else host->wait_head = h;
+    if (host->wait_tail)
+        host->wait_tail->wait_next = h;
+    else
+        host->wait_head = h;
     host->wait_tail = h;
     return false;
 }
 
 static void unlink_waiting(ol_http_host *host, ol_http_job *h)
 {
-    if (h->wait_prev) h->wait_prev->wait_next = h->wait_next;
-    else host->wait_head = h->wait_next;
-    if (h->wait_next) h->wait_next->wait_prev = h->wait_prev;
-    else host->wait_tail = h->wait_prev;
+    if (h->wait_prev)
+        h->wait_prev->wait_next = h->wait_next;
+    else
+        host->wait_head = h->wait_next;
+    if (h->wait_next)
+        h->wait_next->wait_prev = h->wait_prev;
+    else
+        host->wait_tail = h->wait_prev;
     h->wait_prev = h->wait_next = NULL;
     h->waiting = false;
 }

@@ -10,15 +10,15 @@
 #include <strings.h>
 #include <zlib.h>
 #ifdef OL_HAVE_BROTLI
-#include <brotli/decode.h>
+#    include <brotli/decode.h>
 #endif
 
 typedef enum { CODING_GZIP, CODING_DEFLATE, CODING_BR } coding_kind;
 
 struct ol_http_decoder {
     coding_kind kind;
-    bool ended;          /* the compressed stream is complete: later input is dropped */
-    bool started;        /* deflate: output came (the zlib header was good); br: window checked */
+    bool ended;   /* the compressed stream is complete: later input is dropped */
+    bool started; /* deflate: output came (the zlib header was good); br: window checked */
     z_stream z;
 #ifdef OL_HAVE_BROTLI
     BrotliDecoderState *br;
@@ -57,10 +57,13 @@ int ol__decoder_new(const char *coding, ol_http_decoder **out, char *msg, size_t
     *out = NULL;
     if (!coding || coding_is(coding, "") || coding_is(coding, "identity")) return OL_OK;
     coding_kind kind;
-    if (coding_is(coding, "gzip") || coding_is(coding, "x-gzip")) kind = CODING_GZIP;
-    else if (coding_is(coding, "deflate")) kind = CODING_DEFLATE;
+    if (coding_is(coding, "gzip") || coding_is(coding, "x-gzip"))
+        kind = CODING_GZIP;
+    else if (coding_is(coding, "deflate"))
+        kind = CODING_DEFLATE;
 #ifdef OL_HAVE_BROTLI
-    else if (coding_is(coding, "br")) kind = CODING_BR;
+    else if (coding_is(coding, "br"))
+        kind = CODING_BR;
 #endif
     else {
         snprintf(msg, msg_cap, "unsupported Content-Encoding \"%.64s\" (decoded: %s)", coding,
@@ -71,10 +74,13 @@ int ol__decoder_new(const char *coding, ol_http_decoder **out, char *msg, size_t
     if (!d) return OL_ENOMEM;
     d->kind = kind;
     int rc = OL_OK;
-    if (kind == CODING_GZIP) rc = zlib_init(d, 15 + 16);  /* gzip wrapper */
-    else if (kind == CODING_DEFLATE) rc = zlib_init(d, 15); /* zlib wrapper, see step_zlib */
+    if (kind == CODING_GZIP)
+        rc = zlib_init(d, 15 + 16); /* gzip wrapper */
+    else if (kind == CODING_DEFLATE)
+        rc = zlib_init(d, 15); /* zlib wrapper, see step_zlib */
 #ifdef OL_HAVE_BROTLI
-    else if (!(d->br = BrotliDecoderCreateInstance(NULL, NULL, NULL))) rc = OL_ENOMEM;
+    else if (!(d->br = BrotliDecoderCreateInstance(NULL, NULL, NULL)))
+        rc = OL_ENOMEM;
 #endif
     if (rc != OL_OK) {
         free(d);
@@ -166,7 +172,8 @@ int ol__decoder_step(ol_http_decoder *d, const unsigned char **in, size_t *in_le
     int rc = OL_OK;
     if (!d->ended) {
 #ifdef OL_HAVE_BROTLI
-        if (d->kind == CODING_BR) rc = step_brotli(d, in, in_len, out, cap, produced);
+        if (d->kind == CODING_BR)
+            rc = step_brotli(d, in, in_len, out, cap, produced);
         else
 #endif
             rc = step_zlib(d, in, in_len, out, cap, produced);
@@ -184,7 +191,8 @@ void ol__decoder_free(ol_http_decoder *d)
 {
     if (!d) return;
 #ifdef OL_HAVE_BROTLI
-    if (d->kind == CODING_BR) BrotliDecoderDestroyInstance(d->br);
+    if (d->kind == CODING_BR)
+        BrotliDecoderDestroyInstance(d->br);
     else
 #endif
         inflateEnd(&d->z);

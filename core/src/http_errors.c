@@ -31,8 +31,7 @@ int ol__http_status_from_curl(CURLcode code, long os_errno)
     case CURLE_URL_MALFORMAT: return OL_EURL;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY: return OL_EDNS;
-    case CURLE_COULDNT_CONNECT:
-        return os_errno == ECONNREFUSED ? OL_ECONNREFUSED : OL_ECONNECT;
+    case CURLE_COULDNT_CONNECT: return os_errno == ECONNREFUSED ? OL_ECONNREFUSED : OL_ECONNECT;
     case CURLE_PROXY: return OL_ECONNECT;
     case CURLE_OPERATION_TIMEDOUT: return OL_ETIMEDOUT;
     case CURLE_SSL_CONNECT_ERROR:

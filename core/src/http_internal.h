@@ -10,7 +10,7 @@
 /* ---- the response (http_response.c) */
 
 typedef struct ol_http_header {
-    char *name;  /* one allocation: "name\0value\0"; value points into it */
+    char *name; /* one allocation: "name\0value\0"; value points into it */
     char *value;
 } ol_http_header;
 
@@ -23,15 +23,15 @@ typedef struct ol_http_hop {
 
 struct ol_response {
     int status;
-    int http_version;          /* 10, 11, 20, 30; 0 until known */
+    int http_version; /* 10, 11, 20, 30; 0 until known */
     ol_http_header *headers;
     size_t n_headers, cap_headers;
-    bool head_done;            /* blank line seen: later non-status lines are trailers */
+    bool head_done; /* blank line seen: later non-status lines are trailers */
     unsigned char *body;
     size_t body_size, body_cap;
     char *effective_url;
     ol_http_timing timing;
-    ol_http_hop *hops;         /* redirect history, oldest first */
+    ol_http_hop *hops; /* redirect history, oldest first */
     size_t n_hops;
 };
 
@@ -52,29 +52,29 @@ ol_response *ol__response_clone_head(const ol_response *resp);
 /* ---- the job's description (http_options.c) */
 
 typedef struct ol_http_request {
-    char *method;              /* NULL: GET */
+    char *method; /* NULL: GET */
     char *url;
     struct curl_slist *headers;
-    bool has_expect;           /* the caller set an Expect: header */
-    const void *body;          /* NULL: no body */
+    bool has_expect;  /* the caller set an Expect: header */
+    const void *body; /* NULL: no body */
     size_t body_len;
     bool body_set;
-    void *body_copy;           /* owned copy (OL_HTTP_BODY) */
-    ol_free_fn body_free;      /* borrowed body: free_fn(body_user) at the end */
+    void *body_copy;      /* owned copy (OL_HTTP_BODY) */
+    ol_free_fn body_free; /* borrowed body: free_fn(body_user) at the end */
     void *body_user;
-    long connect_timeout_ms;   /* 0: no limit; default OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS */
+    long connect_timeout_ms; /* 0: no limit; default OL_HTTP_DEFAULT_CONNECT_TIMEOUT_MS */
     long timeout_ms, low_speed_limit, low_speed_time_s;
-    long idle_timeout_ms;      /* 0: no limit; default OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS */
+    long idle_timeout_ms; /* 0: no limit; default OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS */
     long max_redirects;
     long verify_peer, verify_host;
     char *ca_file, *ca_path, *client_cert, *client_key, *client_key_password;
-    long http_version;         /* OL_HTTP_VERSION_* */
+    long http_version; /* OL_HTTP_VERSION_* */
     long decompress;
-    char *proxy;               /* NULL: curl's default (environment) */
+    char *proxy; /* NULL: curl's default (environment) */
     int64_t max_response_bytes;
     char *user_agent;
-    char *protocols;           /* NULL: "http,https" */
-    char *redirect_protocols;  /* redirect targets; NULL: "http,https" */
+    char *protocols;                      /* NULL: "http,https" */
+    char *redirect_protocols;             /* redirect targets; NULL: "http,https" */
     struct curl_slist *sensitive_headers; /* names dropped on a redirect to another origin */
     char *basic_auth;
 } ol_http_request;
@@ -94,43 +94,43 @@ typedef struct ol_http_host ol_http_host;
 
 typedef struct ol_http_job {
     ol_http_request req;
-    ol_job *job;               /* the job this is the data of */
+    ol_job *job; /* the job this is the data of */
     CURL *easy;
     ol_response *resp;
-    size_t received;           /* body bytes handed to the caller (decoded) */
-    bool too_large;            /* the write callback hit max_response_bytes */
-    bool consumer_gone;        /* the iterator was closed */
-    bool head_pushed;          /* iterator: the HEAD item is queued */
-    bool pause_pending;        /* iterator full: refuse (pause) the next chunk */
-    bool paused;               /* curl is paused by us */
-    bool easy_custom;          /* easy has options beyond the shared ones: reset it after */
+    size_t received;    /* body bytes handed to the caller (decoded) */
+    bool too_large;     /* the write callback hit max_response_bytes */
+    bool consumer_gone; /* the iterator was closed */
+    bool head_pushed;   /* iterator: the HEAD item is queued */
+    bool pause_pending; /* iterator full: refuse (pause) the next chunk */
+    bool paused;        /* curl is paused by us */
+    bool easy_custom;   /* easy has options beyond the shared ones: reset it after */
     /* Decoding (OL_HTTP_DECOMPRESS): curl hands over the body as received. */
-    ol_http_decoder *decoder;  /* NULL: the body is delivered as received */
-    bool decode_checked;       /* the final response's Content-Encoding was looked at */
-    bool decode_failed;        /* corrupt or refused encoding: decode_msg says why */
-    bool decode_more;          /* the consumer's channel filled mid-decode: output owed */
-    unsigned char *held;       /* compressed input not decoded yet (at most one curl read) */
+    ol_http_decoder *decoder; /* NULL: the body is delivered as received */
+    bool decode_checked;      /* the final response's Content-Encoding was looked at */
+    bool decode_failed;       /* corrupt or refused encoding: decode_msg says why */
+    bool decode_more;         /* the consumer's channel filled mid-decode: output owed */
+    unsigned char *held;      /* compressed input not decoded yet (at most one curl read) */
     size_t held_len, held_off;
     char decode_msg[128];
     /* The transfer ended in curl while decoded output was still owed to the consumer: the
      * job finishes when the consumer has taken it (os_errno/connected kept for that). */
     bool finish_deferred;
     /* Idle timeout: no byte received for req.idle_timeout_ms, not counting paused time. */
-    uv_timer_t *idle_timer;    /* NULL: no idle limit (closed when the transfer ends) */
-    uint64_t last_rx_ms;       /* uv_now when a byte last came in (or the pause ended) */
+    uv_timer_t *idle_timer; /* NULL: no idle limit (closed when the transfer ends) */
+    uint64_t last_rx_ms;    /* uv_now when a byte last came in (or the pause ended) */
     bool idle_expired;
     /* Per-host admission (http_admit.c). */
-    ol_http_host *host;        /* counted against this host (NULL: not limited) */
-    bool waiting;              /* queued for a slot, not in the multi yet */
+    ol_http_host *host; /* counted against this host (NULL: not limited) */
+    bool waiting;       /* queued for a slot, not in the multi yet */
     struct ol_http_job *wait_prev, *wait_next;
-    uint64_t queued_ms;        /* uv_now when it started waiting */
-    uint64_t queue_deadline_ms;/* uv_now when its timeout ends while waiting (0: none) */
+    uint64_t queued_ms;         /* uv_now when it started waiting */
+    uint64_t queue_deadline_ms; /* uv_now when its timeout ends while waiting (0: none) */
     /* Redirects, followed here one transfer per hop (curl's following would forward every
      * caller header to every host). */
-    unsigned hops;             /* redirects followed so far */
-    uint64_t hop_started_ms;   /* uv_now when the current hop's transfer began */
-    int64_t redirect_us;       /* total time of the hops before the current one */
-    int socket_errno;          /* errno of the last socket() that failed for it (EMFILE) */
+    unsigned hops;           /* redirects followed so far */
+    uint64_t hop_started_ms; /* uv_now when the current hop's transfer began */
+    int64_t redirect_us;     /* total time of the hops before the current one */
+    int socket_errno;        /* errno of the last socket() that failed for it (EMFILE) */
     char errbuf[CURL_ERROR_SIZE];
 } ol_http_job;
 

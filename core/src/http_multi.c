@@ -32,10 +32,10 @@ typedef struct ol_idle_easy {
 typedef struct http_sock {
     uv_poll_t poll;
     curl_socket_t fd;
-    int events;       /* what the uv_poll watches now (0: stopped) */
-    bool wanted;      /* curl watches this socket (between a POLL_IN/OUT and POLL_REMOVE) */
-    bool ours;        /* opened by on_open_socket: lives until on_close_socket */
-    bool closed;      /* handle closing; memory freed by the close callback */
+    int events;  /* what the uv_poll watches now (0: stopped) */
+    bool wanted; /* curl watches this socket (between a POLL_IN/OUT and POLL_REMOVE) */
+    bool ours;   /* opened by on_open_socket: lives until on_close_socket */
+    bool closed; /* handle closing; memory freed by the close callback */
     ol_http_ctx *ctx;
     struct http_sock *prev, *next; /* ctx->socks, so shutdown can close leftovers */
 } http_sock;
@@ -45,18 +45,18 @@ struct ol_http_ctx {
     CURLM *multi;
     uv_timer_t timer;
     http_sock *socks;
-    http_sock **by_fd;  /* fd -> its http_sock */
+    http_sock **by_fd; /* fd -> its http_sock */
     size_t by_fd_size;
     ol_http_admission *admission;
     ol_idle_easy *idle_easy; /* handles ready for the next job */
     size_t n_idle_easy, cap_idle_easy;
-    size_t idle_low;      /* fewest idle handles since the last tick: never needed */
-    uv_timer_t idle_timer; /* the tick: frees unneeded handles and idle body buffers */
+    size_t idle_low;        /* fewest idle handles since the last tick: never needed */
+    uv_timer_t idle_timer;  /* the tick: frees unneeded handles and idle body buffers */
     uv_timer_t queue_timer; /* the earliest timeout of a transfer queued for its host */
-    uint64_t queue_due;   /* when queue_timer fires (uv_now ms; 0: not armed) */
-    int open_handles;     /* uv handles not closed yet; the last close frees ctx */
+    uint64_t queue_due;     /* when queue_timer fires (uv_now ms; 0: not armed) */
+    int open_handles;       /* uv handles not closed yet; the last close frees ctx */
     int running;
-    bool reuse_easy;      /* false: every transfer gets a fresh handle (see easy_reuse_safe) */
+    bool reuse_easy; /* false: every transfer gets a fresh handle (see easy_reuse_safe) */
 };
 
 /* Hand every finished transfer to its job. */
@@ -115,8 +115,10 @@ static void sock_close(http_sock *s)
     ol_http_ctx *ctx = s->ctx;
     s->closed = true;
     if (lookup(ctx, s->fd) == s) ctx->by_fd[s->fd] = NULL;
-    if (s->prev) s->prev->next = s->next;
-    else ctx->socks = s->next;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        ctx->socks = s->next;
     if (s->next) s->next->prev = s->prev;
     /* Stop synchronously: the fd may be closed as soon as we return (threading rule 7, docs/threading.md). */
     uv_poll_stop(&s->poll);
@@ -127,8 +129,10 @@ static void sock_watch(http_sock *s, int events)
 {
     if (events == s->events) return; /* unchanged: no epoll_ctl */
     s->events = events;
-    if (events) uv_poll_start(&s->poll, events, on_poll);
-    else uv_poll_stop(&s->poll);
+    if (events)
+        uv_poll_start(&s->poll, events, on_poll);
+    else
+        uv_poll_stop(&s->poll);
 }
 
 static void on_poll(uv_poll_t *poll, int status, int events)
@@ -168,8 +172,10 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
     if (what == CURL_POLL_REMOVE) {
         if (!s) return 0;
         s->wanted = false;
-        if (!s->ours) sock_close(s); /* a resolver fd: curl closes it after this */
-        else if (s->events & UV_WRITABLE) sock_watch(s, 0); /* writable would spin */
+        if (!s->ours)
+            sock_close(s); /* a resolver fd: curl closes it after this */
+        else if (s->events & UV_WRITABLE)
+            sock_watch(s, 0); /* writable would spin */
         /* else: keep watching an idle connection for readability; see on_poll */
         return 0;
     }
@@ -184,8 +190,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
 
 /* Sockets of connections: curl opens and closes them through us (their uv_poll lives as long
  * as the socket). */
-static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
-                                    struct curl_sockaddr *addr)
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
     ol_http_job *h = clientp; /* the transfer that needs a connection */
     ol_http_ctx *ctx = h->job->loop->http;
@@ -234,8 +239,10 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
     ol_http_ctx *ctx = userp;
-    if (timeout_ms < 0) uv_timer_stop(&ctx->timer);
-    else uv_timer_start(&ctx->timer, on_timer, (uint64_t)timeout_ms, 0);
+    if (timeout_ms < 0)
+        uv_timer_stop(&ctx->timer);
+    else
+        uv_timer_start(&ctx->timer, on_timer, (uint64_t)timeout_ms, 0);
     return 0;
 }
 
@@ -284,7 +291,8 @@ ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
     unsigned idle = loop->opts.max_connections;
     if (!idle) /* no total limit: keep a full burst to one host reusable (at least 256) */
         idle = loop->opts.max_host_connections > OL_HTTP_IDLE_CONNECTIONS
-                   ? loop->opts.max_host_connections : OL_HTTP_IDLE_CONNECTIONS;
+                   ? loop->opts.max_host_connections
+                   : OL_HTTP_IDLE_CONNECTIONS;
     curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, (long)idle);
     if (loop->opts.max_host_connections)
         curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -363,8 +371,8 @@ void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy, bool keep_options)
     }
     if (ctx->n_idle_easy == ctx->cap_idle_easy) {
         size_t cap = ctx->cap_idle_easy ? ctx->cap_idle_easy * 2 : 64;
-        ol_idle_easy *grown = cap <= IDLE_EASY_MAX ? realloc(ctx->idle_easy, cap * sizeof *grown)
-                                                   : NULL;
+        ol_idle_easy *grown =
+            cap <= IDLE_EASY_MAX ? realloc(ctx->idle_easy, cap * sizeof *grown) : NULL;
         if (!grown) {
             curl_easy_cleanup(easy);
             return;
@@ -375,7 +383,7 @@ void ol__http_ctx_easy_put(ol_http_ctx *ctx, CURL *easy, bool keep_options)
     /* Connections stay in the multi either way. A kept handle still points at the finished
      * job: the next transfer sets those pointers again before it is added. */
     if (!keep_options) curl_easy_reset(easy); /* every option back to its default */
-    ctx->idle_easy[ctx->n_idle_easy++] = (ol_idle_easy){ easy, keep_options };
+    ctx->idle_easy[ctx->n_idle_easy++] = (ol_idle_easy){easy, keep_options};
     if (!uv_is_active((uv_handle_t *)&ctx->idle_timer)) {
         ctx->idle_low = ctx->n_idle_easy;
         uv_timer_start(&ctx->idle_timer, on_idle_tick, IDLE_TICK_MS, 0);

@@ -45,10 +45,18 @@ void ol__http_request_clear(ol_http_request *req)
     curl_slist_free_all(req->headers);
     curl_slist_free_all(req->sensitive_headers);
     req->sensitive_headers = NULL;
-    char **strings[] = { &req->method, &req->url, &req->ca_file, &req->ca_path,
-                         &req->client_cert, &req->client_key, &req->client_key_password,
-                         &req->proxy, &req->user_agent, &req->protocols,
-                         &req->redirect_protocols, &req->basic_auth };
+    char **strings[] = {&req->method,
+                        &req->url,
+                        &req->ca_file,
+                        &req->ca_path,
+                        &req->client_cert,
+                        &req->client_key,
+                        &req->client_key_password,
+                        &req->proxy,
+                        &req->user_agent,
+                        &req->protocols,
+                        &req->redirect_protocols,
+                        &req->basic_auth};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -191,17 +199,21 @@ int ol__http_request_set_int(ol_http_request *req, int option, int64_t value)
     case OL_HTTP_VERIFY_HOST:
     case OL_HTTP_DECOMPRESS:
         if (v > 1) return OL_EINVAL;
-        if (option == OL_HTTP_VERIFY_PEER) req->verify_peer = v;
-        else if (option == OL_HTTP_VERIFY_HOST) req->verify_host = v;
-        else req->decompress = v;
+        if (option == OL_HTTP_VERIFY_PEER)
+            req->verify_peer = v;
+        else if (option == OL_HTTP_VERIFY_HOST)
+            req->verify_host = v;
+        else
+            req->decompress = v;
         return OL_OK;
     case OL_HTTP_VERSION:
         switch (v) {
-        case OL_HTTP_VERSION_ANY: case OL_HTTP_VERSION_1_0: case OL_HTTP_VERSION_1_1:
-        case OL_HTTP_VERSION_2: case OL_HTTP_VERSION_2_TLS:
-        case OL_HTTP_VERSION_2_PRIOR_KNOWLEDGE:
-            req->http_version = v;
-            return OL_OK;
+        case OL_HTTP_VERSION_ANY:
+        case OL_HTTP_VERSION_1_0:
+        case OL_HTTP_VERSION_1_1:
+        case OL_HTTP_VERSION_2:
+        case OL_HTTP_VERSION_2_TLS:
+        case OL_HTTP_VERSION_2_PRIOR_KNOWLEDGE: req->http_version = v; return OL_OK;
         default: return OL_EINVAL;
         }
     case OL_HTTP_MAX_RESPONSE_BYTES: req->max_response_bytes = value; return OL_OK;

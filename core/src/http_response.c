@@ -5,10 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-ol_response *ol__response_new(void)
-{
-    return calloc(1, sizeof(ol_response));
-}
+ol_response *ol__response_new(void) { return calloc(1, sizeof(ol_response)); }
 
 static void clear_headers(ol_response *resp)
 {
@@ -36,7 +33,7 @@ int ol__response_add_hop(ol_response *next, ol_response *prev, char *url)
         free(url);
         return OL_ENOMEM;
     }
-    hops[prev->n_hops] = (ol_http_hop){ url, prev->status };
+    hops[prev->n_hops] = (ol_http_hop){url, prev->status};
     next->hops = hops;
     next->n_hops = prev->n_hops + 1;
     prev->hops = NULL;
@@ -184,7 +181,7 @@ ol_response *ol__response_clone_head(const ol_response *src)
     }
     for (; resp->n_hops < src->n_hops; resp->n_hops++) {
         const ol_http_hop *hop = &src->hops[resp->n_hops];
-        resp->hops[resp->n_hops] = (ol_http_hop){ ol__strdup(hop->url), hop->status };
+        resp->hops[resp->n_hops] = (ol_http_hop){ol__strdup(hop->url), hop->status};
         if (!resp->hops[resp->n_hops].url) {
             ol__response_free(resp);
             return NULL;
@@ -204,8 +201,7 @@ int ol_response_http_version(const ol_response *resp)
 
 size_t ol_response_header_count(const ol_response *resp) { return resp ? resp->n_headers : 0; }
 
-int ol_response_header_at(const ol_response *resp, size_t i, const char **name,
-                          const char **value)
+int ol_response_header_at(const ol_response *resp, size_t i, const char **name, const char **value)
 {
     if (!resp || i >= resp->n_headers) return OL_EINVAL;
     if (name) *name = resp->headers[i].name;

@@ -36,20 +36,20 @@ struct ol_loop {
     bool has_thread;
     bool is_default;
     ol_loop_options opts;
-    unsigned generation;      /* fork generation it was made in */
-    pthread_t driver;         /* OL_LOOP_NO_THREAD: the thread that first ran it, once driven */
+    unsigned generation; /* fork generation it was made in */
+    pthread_t driver;    /* OL_LOOP_NO_THREAD: the thread that first ran it, once driven */
     atomic_bool driven;
-    atomic_int refs;          /* the owner until ol_loop_free, the running thread until it
+    atomic_int refs; /* the owner until ol_loop_free, the running thread until it
                                * leaves uv_run, and one per future */
 
     /* Submission gate (threading rules 1 and 2, docs/threading.md). */
-    atomic_int state;         /* ol_loop_state */
-    atomic_int senders;       /* threads between the state check and uv_async_send */
+    atomic_int state;   /* ol_loop_state */
+    atomic_int senders; /* threads between the state check and uv_async_send */
     pthread_mutex_t queue_lock;
     ol_msg *queue_head, *queue_tail;
 
     /* Loop thread only. */
-    struct ol_job *tasks;     /* running tasks (doubly linked) */
+    struct ol_job *tasks; /* running tasks (doubly linked) */
     size_t task_count;
     ol_msg shutdown_msg;
     bool shutdown_started;
@@ -59,9 +59,9 @@ struct ol_loop {
     /* Shutdown's caller waits on these (set by the thread that runs the loop). */
     pthread_mutex_t done_lock;
     pthread_cond_t done_cond;
-    bool run_ended;           /* the loop thread left uv_run: nothing runs any more */
-    bool deadline_passed;     /* every future settled; only detached pool work may run */
-    ol_http_ctx *http;        /* created by the first HTTP job */
+    bool run_ended;             /* the loop thread left uv_run: nothing runs any more */
+    bool deadline_passed;       /* every future settled; only detached pool work may run */
+    ol_http_ctx *http;          /* created by the first HTTP job */
     uv_prepare_t defer_prepare; /* run the deferred list (loop_defer.c) */
     uv_check_t defer_check;
     ol_deferred *deferred;
@@ -90,7 +90,7 @@ typedef struct ol_job_ops {
 
 /* A job; once started it is also the task (ol_task * is the same pointer). */
 typedef struct ol_job {
-    ol_msg msg;                 /* first: queued as an OL_MSG_START message */
+    ol_msg msg; /* first: queued as an OL_MSG_START message */
     int kind;
     const ol_job_ops *ops;
     ol_loop *loop;
@@ -98,9 +98,9 @@ typedef struct ol_job {
     ol_iter *iter;              /* producer side of an iterator, or NULL */
     struct ol_job *prev, *next; /* loop->tasks */
     bool started, finished;
-    bool starting;              /* inside ops->start: a finish there defers the free */
-    size_t batch_last;          /* a refused batch: 1 + the job's last index in the array */
-    void *data;                 /* kind-specific */
+    bool starting;     /* inside ops->start: a finish there defers the free */
+    size_t batch_last; /* a refused batch: 1 + the job's last index in the array */
+    void *data;        /* kind-specific */
 } ol_job;
 
 #define OL_TASK(job) ((ol_task *)(job))
@@ -156,10 +156,10 @@ void ol__loop_release(ol_loop *loop);
 void ol__loop_task_ended(ol_loop *loop, ol_job *job);
 
 /* loop_exit.c: loop threads park when the process exits, before OpenSSL's exit cleanup. */
-void ol__loop_exit_init(void);              /* before a loop thread is created */
-void ol__exit_hook_after_global_init(void); /* right after curl_global_init */
-void ol__loop_exit_enter(ol_loop *loop);    /* loop thread, before uv_run */
-void ol__loop_exit_leave(ol_loop *loop);    /* loop thread, after uv_run */
+void ol__loop_exit_init(void);                   /* before a loop thread is created */
+void ol__exit_hook_after_global_init(void);      /* right after curl_global_init */
+void ol__loop_exit_enter(ol_loop *loop);         /* loop thread, before uv_run */
+void ol__loop_exit_leave(ol_loop *loop);         /* loop thread, after uv_run */
 void ol__loop_exit_park_if_asked(ol_loop *loop); /* loop thread, at each wake-up */
 bool ol__loop_exit_began(void);
 
@@ -178,8 +178,8 @@ void ol__job_start(ol_job *job);
 /* Loop thread: carry a cancellation to a running job. */
 void ol__job_cancel(ol_job *job);
 /* Finish: settle the future (if still pending), end the iterator stream, free the task. */
-int ol__task_finish(ol_job *job, int status, void *value, ol_free_fn value_free,
-                    int64_t value_int, const char *message);
+int ol__task_finish(ol_job *job, int status, void *value, ol_free_fn value_free, int64_t value_int,
+                    const char *message);
 
 /* iter.c */
 ol_iter *ol__iter_new(ol_loop *loop, ol_future *future, size_t capacity);
@@ -199,7 +199,7 @@ int ol__http_loop_close(ol_loop *loop); /* loop thread, at shutdown: cleanup mul
  * keeps a table: sizes[v] = OL_FIELD_END(type, last field of version v). */
 #define OL_FIELD_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 /* sizes[version], or 0 for an unknown version (0, or newer than this library). */
-#define OL_VERSIONED_SIZE(sizes, version)                                                  \
+#define OL_VERSIONED_SIZE(sizes, version) \
     ((version) >= 1 && (version) < sizeof(sizes) / sizeof((sizes)[0]) ? (sizes)[version] : 0)
 /* Copy the first size bytes of the library's struct to the caller's, keeping the caller's
  * version (the first field of every versioned struct). */

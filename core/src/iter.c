@@ -16,18 +16,18 @@ struct ol_item {
 };
 
 struct ol_iter {
-    atomic_int refs;       /* the consumer and the producing job */
+    atomic_int refs; /* the consumer and the producing job */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     ol_loop *loop;
-    unsigned generation;   /* fork generation it was made in */
-    ol_future *future;     /* the producing job's future (one reference) */
+    unsigned generation; /* fork generation it was made in */
+    ol_future *future;   /* the producing job's future (one reference) */
     ol_item *head, *tail;
     size_t buffered, capacity;
-    bool ended;            /* the producer finished: status/message are final */
-    bool closed;           /* the consumer closed the iterator */
-    bool cancelled;        /* ol_iter_cancel: ended OL_ECANCELED, nothing more to pull */
-    bool producer_paused;  /* a push reported OL_EAGAIN and no resume was sent yet */
+    bool ended;           /* the producer finished: status/message are final */
+    bool closed;          /* the consumer closed the iterator */
+    bool cancelled;       /* ol_iter_cancel: ended OL_ECANCELED, nothing more to pull */
+    bool producer_paused; /* a push reported OL_EAGAIN and no resume was sent yet */
     int status;
     char *message;
     ol_iter_ready_cb ready_cb; /* armed readiness callback (ol_iter_on_ready), or NULL */
@@ -117,8 +117,10 @@ int ol__iter_push(ol_iter *it, int kind, const void *data, size_t len, void *obj
         ol_item_free(item);
         return OL_ECANCELED;
     }
-    if (it->tail) it->tail->next = item;
-    else it->head = item;
+    if (it->tail)
+        it->tail->next = item;
+    else
+        it->head = item;
     it->tail = item;
     it->buffered += len;
     bool full = it->buffered >= it->capacity;
@@ -166,7 +168,8 @@ static bool wait_for_item(ol_iter *it, int64_t timeout_ms)
     if (timeout_ms > 0) ol__deadline_from_now(&deadline, timeout_ms);
     while (!it->head && !it->ended) {
         if (timeout_ms == 0) return false;
-        if (timeout_ms < 0) pthread_cond_wait(&it->cv, &it->mu);
+        if (timeout_ms < 0)
+            pthread_cond_wait(&it->cv, &it->mu);
         else if (pthread_cond_timedwait(&it->cv, &it->mu, &deadline) == ETIMEDOUT)
             return it->head || it->ended;
     }

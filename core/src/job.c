@@ -127,8 +127,10 @@ int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future 
         }
         job->loop = loop;
         job->future = ol__future_new(loop);
-        if (!job->future) rc = OL_ENOMEM;
-        else job->msg.next = i + 1 < n ? &jobs[i + 1]->msg : NULL;
+        if (!job->future)
+            rc = OL_ENOMEM;
+        else
+            job->msg.next = i + 1 < n ? &jobs[i + 1]->msg : NULL;
     }
     if (rc == OL_OK && n > 0) {
         for (size_t i = 0; i < n; i++) ol_future_retain(jobs[i]->future); /* the caller's */
@@ -182,19 +184,23 @@ void ol__job_start(ol_job *job)
     job->starting = true;
     int rc = job->ops->start(job);
     job->starting = false;
-    if (job->finished) ol__job_destroy(job);
-    else if (rc != OL_OK) ol__task_finish(job, rc, NULL, NULL, 0, NULL);
+    if (job->finished)
+        ol__job_destroy(job);
+    else if (rc != OL_OK)
+        ol__task_finish(job, rc, NULL, NULL, 0, NULL);
 }
 
 void ol__job_cancel(ol_job *job)
 {
     if (job->finished) return;
-    if (job->ops->cancel) job->ops->cancel(job);
-    else ol__task_finish(job, OL_ECANCELED, NULL, NULL, 0, NULL);
+    if (job->ops->cancel)
+        job->ops->cancel(job);
+    else
+        ol__task_finish(job, OL_ECANCELED, NULL, NULL, 0, NULL);
 }
 
-int ol__task_finish(ol_job *job, int status, void *value, ol_free_fn value_free,
-                    int64_t value_int, const char *message)
+int ol__task_finish(ol_job *job, int status, void *value, ol_free_fn value_free, int64_t value_int,
+                    const char *message)
 {
     if (job->finished) return OL_EALREADY;
     job->finished = true;

@@ -45,7 +45,9 @@ static void timer_cancel(ol_job *job)
 static void free_data(ol_job *job) { free(job->data); }
 
 static const ol_job_ops timer_ops = {
-    .start = timer_start, .cancel = timer_cancel, .destroy = free_data,
+    .start = timer_start,
+    .cancel = timer_cancel,
+    .destroy = free_data,
 };
 
 int ol_job_timer_new(ol_job **out, uint64_t ms)
@@ -88,7 +90,9 @@ static void work_destroy(ol_job *job)
 }
 
 static const ol_job_ops work_ops = {
-    .start = work_start, .cancel = work_cancel, .destroy = work_destroy,
+    .start = work_start,
+    .cancel = work_cancel,
+    .destroy = work_destroy,
 };
 
 static void work_after(uv_work_t *req, int uv_status)
@@ -166,8 +170,10 @@ static int custom_start(ol_job *job)
 static void custom_cancel(ol_job *job)
 {
     custom_job *c = job->data;
-    if (c->ops.cancel) c->ops.cancel(OL_TASK(job), c->user_data);
-    else ol__task_finish(job, OL_ECANCELED, NULL, NULL, 0, NULL);
+    if (c->ops.cancel)
+        c->ops.cancel(OL_TASK(job), c->user_data);
+    else
+        ol__task_finish(job, OL_ECANCELED, NULL, NULL, 0, NULL);
 }
 
 static void custom_resume(ol_job *job)
@@ -184,7 +190,9 @@ static void custom_destroy(ol_job *job)
 }
 
 static const ol_job_ops custom_ops = {
-    .start = custom_start, .cancel = custom_cancel, .resume = custom_resume,
+    .start = custom_start,
+    .cancel = custom_cancel,
+    .resume = custom_resume,
     .destroy = custom_destroy,
 };
 
@@ -229,8 +237,8 @@ int ol_task_cancelled(const ol_task *task)
     return job && !ol__future_pending(job->future);
 }
 
-int ol_task_finish(ol_task *task, int status, void *value, ol_free_fn value_free,
-                   int64_t value_int, const char *message)
+int ol_task_finish(ol_task *task, int status, void *value, ol_free_fn value_free, int64_t value_int,
+                   const char *message)
 {
     if (!task || status > 0) return OL_EINVAL;
     return ol__task_finish(OL_JOB(task), status, value, value_free, value_int, message);

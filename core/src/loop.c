@@ -86,8 +86,10 @@ int ol__loop_post_chain(ol_loop *loop, ol_msg *first, ol_msg *last, bool is_subm
     /* Only the message that makes the queue non-empty wakes the loop: the loop thread takes
      * the whole queue at once, so a burst of submits costs one wake-up, not one each. */
     bool was_empty = loop->queue_head == NULL;
-    if (loop->queue_tail) loop->queue_tail->next = first;
-    else loop->queue_head = first;
+    if (loop->queue_tail)
+        loop->queue_tail->next = first;
+    else
+        loop->queue_head = first;
     loop->queue_tail = last;
     pthread_mutex_unlock(&loop->queue_lock);
     if (was_empty) {
@@ -144,16 +146,16 @@ static void handle_message(ol_loop *loop, ol_msg *msg)
         if (msg->type == OL_MSG_CANCEL) ol__future_run_cancel_callbacks(msg->future);
         ol_job *job = ol__future_job(msg->future);
         if (job && !job->finished) {
-            if (msg->type == OL_MSG_CANCEL) ol__job_cancel(job);
-            else if (job->ops->resume) job->ops->resume(job);
+            if (msg->type == OL_MSG_CANCEL)
+                ol__job_cancel(job);
+            else if (job->ops->resume)
+                job->ops->resume(job);
         }
         ol_future_release(msg->future);
         free(msg);
         break;
     }
-    case OL_MSG_SHUTDOWN:
-        begin_shutdown(loop);
-        break;
+    case OL_MSG_SHUTDOWN: begin_shutdown(loop); break;
     }
 }
 
@@ -177,8 +179,10 @@ static void on_wake(uv_async_t *handle)
 
 void ol__loop_task_ended(ol_loop *loop, ol_job *job)
 {
-    if (job->prev) job->prev->next = job->next;
-    else if (loop->tasks == job) loop->tasks = job->next;
+    if (job->prev)
+        job->prev->next = job->next;
+    else if (loop->tasks == job)
+        loop->tasks = job->next;
     if (job->next) job->next->prev = job->prev;
     loop->task_count--;
     if (!job->starting) ol__job_destroy(job); /* else ol__job_start frees it */
@@ -239,7 +243,7 @@ static void release_waiter_if_only_pool_work(ol_loop *loop)
     if (loop->deadline_passed) return;
     for (ol_job *job = loop->tasks; job; job = job->next)
         if (job->kind != OL_JOB_WORK) return; /* cancelled, ends soon: wait for it */
-    ol__http_loop_close(loop); /* no HTTP job is left: libcurl is done before the caller goes */
+    ol__http_loop_close(loop);  /* no HTTP job is left: libcurl is done before the caller goes */
     ol__loop_defer_flush(loop); /* e.g. notifier writes for the futures just cancelled */
     signal_shutdown_waiter(loop, &loop->deadline_passed);
 }
@@ -499,8 +503,10 @@ static void run_here_until_closed_or_deadline(ol_loop *loop)
     while (alive && !loop->deadline_passed) alive = uv_run(&loop->uv, UV_RUN_ONCE) != 0;
     if (alive) {
         uv_thread_t helper;
-        if (start_loop_thread(loop, &helper, detached_rest_main) == 0) pthread_detach(helper);
-        else uv_run(&loop->uv, UV_RUN_DEFAULT); /* no thread: wait for the work here */
+        if (start_loop_thread(loop, &helper, detached_rest_main) == 0)
+            pthread_detach(helper);
+        else
+            uv_run(&loop->uv, UV_RUN_DEFAULT); /* no thread: wait for the work here */
     }
     ol__current_loop = previous;
 }
@@ -520,8 +526,10 @@ int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms)
     ol__loop_post(loop, &loop->shutdown_msg, false);
 
     if (loop->has_thread) {
-        if (wait_run_ended_or_deadline(loop)) uv_thread_join(&loop->thread);
-        else pthread_detach(loop->thread); /* it ends when the pool work does */
+        if (wait_run_ended_or_deadline(loop))
+            uv_thread_join(&loop->thread);
+        else
+            pthread_detach(loop->thread); /* it ends when the pool work does */
     } else {
         run_here_until_closed_or_deadline(loop);
         if (ol__loop_driven_here(loop)) ol__drives_loop = false;
@@ -535,10 +543,13 @@ void ol_loop_free(ol_loop *loop)
     if (!loop || loop->is_default) return;
     if (loop->generation != atomic_load(&ol__fork_generation)) return; /* never touched */
     if (ol_loop_shutdown(loop, 0) == OL_EDEADLK) return; /* from its own thread: refused */
-    ol__loop_release(loop); /* the owner's reference */
+    ol__loop_release(loop);                              /* the owner's reference */
 }
 
-void ol__loop_retain(ol_loop *loop) { atomic_fetch_add_explicit(&loop->refs, 1, memory_order_relaxed); }
+void ol__loop_retain(ol_loop *loop)
+{
+    atomic_fetch_add_explicit(&loop->refs, 1, memory_order_relaxed);
+}
 
 void ol__loop_release(ol_loop *loop)
 {
@@ -564,8 +575,9 @@ int ol_loop_run(ol_loop *loop, int mode)
     ol__drives_loop = true;
     ol_loop *previous = ol__current_loop;
     ol__current_loop = loop;
-    int rc = uv_run(&loop->uv, mode == OL_RUN_ONCE ? UV_RUN_ONCE
-                               : mode == OL_RUN_NOWAIT ? UV_RUN_NOWAIT : UV_RUN_DEFAULT);
+    int rc = uv_run(&loop->uv, mode == OL_RUN_ONCE     ? UV_RUN_ONCE
+                               : mode == OL_RUN_NOWAIT ? UV_RUN_NOWAIT
+                                                       : UV_RUN_DEFAULT);
     ol__loop_defer_flush(loop); /* work deferred by callbacks after the last check phase */
     ol__current_loop = previous;
     (void)rc; /* uv_run counts our own always-active wake handle: report jobs instead */
@@ -585,10 +597,7 @@ int ol_loop_backend_timeout(ol_loop *loop)
     return uv_backend_timeout(&loop->uv);
 }
 
-int ol_loop_is_loop_thread(const ol_loop *loop)
-{
-    return loop && ol__current_loop == loop;
-}
+int ol_loop_is_loop_thread(const ol_loop *loop) { return loop && ol__current_loop == loop; }
 
 /* The size of each version of ol_loop_stats (internal.h: versioned structs). */
 static const size_t stats_sizes[] = {0, OL_FIELD_END(ol_loop_stats, http_connections)};

@@ -49,8 +49,8 @@ static void atfork_parent(void) { pthread_mutex_unlock(&registry_lock); }
 static void atfork_child(void)
 {
     pthread_mutex_unlock(&registry_lock); /* this thread took it in atfork_prepare */
-    init_cond(); /* the parent's parked threads may have waited on it */
-    running_loops = NULL; /* the parent's threads are not in the child */
+    init_cond();                          /* the parent's parked threads may have waited on it */
+    running_loops = NULL;                 /* the parent's threads are not in the child */
     atomic_store(&exit_began, false);
 }
 
@@ -138,7 +138,7 @@ static bool wake_unparked(void)
 
 static void park_all_loops(void)
 {
-    if (!atomic_load(&registry_ready)) return; /* no loop thread ever ran */
+    if (!atomic_load(&registry_ready)) return;            /* no loop thread ever ran */
     if (ol__current_loop) unqueue_work(ol__current_loop); /* exit() from a loop callback */
     pthread_mutex_lock(&registry_lock);
     atomic_store_explicit(&exit_began, true, memory_order_release);

@@ -15,14 +15,14 @@
 #include <unistd.h>
 
 struct ol_notifier {
-    atomic_int refs;     /* the owner, plus one per watched pending future */
+    atomic_int refs; /* the owner, plus one per watched pending future */
     pthread_mutex_t mu;
     int fd;              /* eventfd: readable while tags are queued */
     unsigned generation; /* fork generation it was made in */
     bool closed;
-    uint64_t *tags;      /* ring buffer */
+    uint64_t *tags; /* ring buffer */
     size_t head, count, cap;
-    ol_deferred kick;    /* the deferred write of fd, queued on a loop thread */
+    ol_deferred kick; /* the deferred write of fd, queued on a loop thread */
     bool kick_queued;
 };
 
@@ -60,10 +60,7 @@ static void notifier_release(ol_notifier *n)
 
 /* A notifier made before a fork, used in the child: its eventfd is shared with the parent
  * (writing it would wake the parent's host) and its lock may be held by a parent thread. */
-static bool from_parent(const ol_notifier *n)
-{
-    return ol__forked_since(n->generation);
-}
+static bool from_parent(const ol_notifier *n) { return ol__forked_since(n->generation); }
 
 void ol_notifier_free(ol_notifier *n)
 {

@@ -12,8 +12,9 @@ static napi_value version_string(napi_env env)
 NAPI_MODULE_INIT()
 {
     if (ol_version() / 100 != OL_VERSION_NUMBER / 100) {
-        napi_throw_error(env, "ERR_ONELOOP_VERSION",
-                         "oneloop: liboneloop.so does not match the headers the addon was built with");
+        napi_throw_error(
+            env, "ERR_ONELOOP_VERSION",
+            "oneloop: liboneloop.so does not match the headers the addon was built with");
         return NULL;
     }
     if (olnode_env_setup(env) != napi_ok) {
@@ -29,12 +30,15 @@ NAPI_MODULE_INIT()
         {"sleep", NULL, olnode_fn_sleep, NULL, NULL, NULL, napi_enumerable, NULL},
         {"sleepSync", NULL, olnode_fn_sleep_sync, NULL, NULL, NULL, napi_enumerable, NULL},
         {"httpRequest", NULL, olnode_fn_http_request, NULL, NULL, NULL, napi_enumerable, NULL},
-        {"httpRequestSync", NULL, olnode_fn_http_request_sync, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"httpRequestSync", NULL, olnode_fn_http_request_sync, NULL, NULL, NULL, napi_enumerable,
+         NULL},
         {"streamOpen", NULL, olnode_fn_stream_open, NULL, NULL, NULL, napi_enumerable, NULL},
         {"streamNext", NULL, olnode_fn_stream_next, NULL, NULL, NULL, napi_enumerable, NULL},
-        {"streamNextSync", NULL, olnode_fn_stream_next_sync, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"streamNextSync", NULL, olnode_fn_stream_next_sync, NULL, NULL, NULL, napi_enumerable,
+         NULL},
         {"streamClose", NULL, olnode_fn_stream_close, NULL, NULL, NULL, napi_enumerable, NULL},
-        {"streamBuffered", NULL, olnode_fn_stream_buffered, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"streamBuffered", NULL, olnode_fn_stream_buffered, NULL, NULL, NULL, napi_enumerable,
+         NULL},
         {"version", NULL, NULL, NULL, NULL, version_string(env), napi_enumerable, NULL},
     };
     napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

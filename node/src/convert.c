@@ -64,9 +64,9 @@ static napi_value response_record(napi_env env, const ol_response *resp, ol_futu
     }
     napi_set_element(env, rec, 3, headers);
     if (with_body) {
-        napi_set_element(env, rec, 4,
-                         body_buffer(env, ol_response_body(resp), ol_response_body_size(resp),
-                                     owner));
+        napi_set_element(
+            env, rec, 4,
+            body_buffer(env, ol_response_body(resp), ol_response_body_size(resp), owner));
     }
     return rec;
 }

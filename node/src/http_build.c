@@ -98,8 +98,7 @@ static bool set_options(napi_env env, ol_job *job, napi_value list)
             return fail(env, job, "an option value must be a number or a string");
         }
         if (rc != OL_OK) {
-            snprintf(msg, sizeof msg, "option %u: invalid key or value (%s)", key,
-                     ol_strerror(rc));
+            snprintf(msg, sizeof msg, "option %u: invalid key or value (%s)", key, ol_strerror(rc));
             return fail(env, job, msg);
         }
     }

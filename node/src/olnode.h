@@ -33,43 +33,43 @@ void olnode_slots_free(olnode_slots *t);
 
 /* What a finished op turns into on the JS side. */
 typedef enum olnode_op_kind {
-    OLNODE_OP_TIMER = 1,   /* resolves undefined */
-    OLNODE_OP_HTTP = 2,    /* resolves a response record */
-    OLNODE_OP_READY = 3    /* resolves undefined: a stream has an item or its end (or closed) */
+    OLNODE_OP_TIMER = 1, /* resolves undefined */
+    OLNODE_OP_HTTP = 2,  /* resolves a response record */
+    OLNODE_OP_READY = 3  /* resolves undefined: a stream has an item or its end (or closed) */
 } olnode_op_kind;
 
 /* Something JS awaits: a submitted future, or a stream's readiness (ol_iter_on_ready). Two
  * references: the env's slot table and the completion (the future's callback, or the readiness
  * callback, each called exactly once); whoever drops the last one frees it (any thread). */
 struct olnode_op {
-    olnode_op *next;      /* env->done queue */
+    olnode_op *next; /* env->done queue */
     atomic_int refs;
     olnode_env *env;
-    ol_future *future;    /* NULL for readiness */
-    int status;           /* the outcome, set by the completion */
+    ol_future *future; /* NULL for readiness */
+    int status;        /* the outcome, set by the completion */
     uint32_t id;
     int kind;
 };
 
 struct olnode_env {
-    atomic_int refs;              /* the live env + one per op */
-    pthread_mutex_t mu;           /* guards dead, wake_pending, the done queue, tsfn calls */
+    atomic_int refs;    /* the live env + one per op */
+    pthread_mutex_t mu; /* guards dead, wake_pending, the done queue, tsfn calls */
     bool dead;
     bool wake_pending;
-    uint64_t wakeups;             /* tsfn calls made (under mu): completions per wakeup */
-    uint64_t delivered;           /* ops delivered (JS thread) */
+    uint64_t wakeups;   /* tsfn calls made (under mu): completions per wakeup */
+    uint64_t delivered; /* ops delivered (JS thread) */
     olnode_op *done_head, *done_tail;
     napi_threadsafe_function tsfn; /* wakeup only; owned by this env */
 
     /* JS thread only. */
     napi_env env;
-    ol_loop *loop;                /* NULL until first used (olnode_env_with_loop) */
+    ol_loop *loop; /* NULL until first used (olnode_env_with_loop) */
     olnode_slots ops;
     olnode_slots streams;
-    uint32_t in_flight;           /* ops not yet delivered: keep the event loop alive */
-    napi_ref noop;                /* called between wait slices to notice termination */
-    napi_ref dispatch;            /* JS function(id, status, value) that settles promises */
-    napi_ref make_error;          /* JS function(status, message) -> Error */
+    uint32_t in_flight;  /* ops not yet delivered: keep the event loop alive */
+    napi_ref noop;       /* called between wait slices to notice termination */
+    napi_ref dispatch;   /* JS function(id, status, value) that settles promises */
+    napi_ref make_error; /* JS function(status, message) -> Error */
 };
 
 /* env.c */
@@ -140,9 +140,9 @@ napi_value olnode_fn_stream_close(napi_env env, napi_callback_info info);
 napi_value olnode_fn_stream_buffered(napi_env env, napi_callback_info info);
 
 /* Status checks: on a failed napi call, stop quietly (an exception may be pending). */
-#define OLNODE_CHECK(call)                    \
-    do {                                      \
-        if ((call) != napi_ok) return NULL;   \
+#define OLNODE_CHECK(call)                  \
+    do {                                    \
+        if ((call) != napi_ok) return NULL; \
     } while (0)
 
 #endif

@@ -25,8 +25,10 @@ void olnode_op_complete(olnode_op *op, int status)
         return;
     }
     op->next = NULL;
-    if (e->done_tail) e->done_tail->next = op;
-    else e->done_head = op;
+    if (e->done_tail)
+        e->done_tail->next = op;
+    else
+        e->done_head = op;
     e->done_tail = op;
     if (!e->wake_pending) {
         e->wake_pending = true;

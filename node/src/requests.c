@@ -28,8 +28,10 @@ static ol_future *submit_and_wait(napi_env env, olnode_env *e, ol_job *job)
     }
     rc = olnode_wait_future(e, f);
     if (rc != OL_OK || ol_future_status(f) != OL_OK) {
-        if (rc == OL_OK) olnode_throw_status(env, ol_future_status(f), ol_future_error_message(f));
-        else if (olnode_env_alive(e)) olnode_throw_status(env, rc, NULL);
+        if (rc == OL_OK)
+            olnode_throw_status(env, ol_future_status(f), ol_future_error_message(f));
+        else if (olnode_env_alive(e))
+            olnode_throw_status(env, rc, NULL);
         ol_future_release(f);
         return NULL;
     }

@@ -3,6 +3,7 @@
 Each contender is a class with fetch(urls) -> list of body lengths, called from a plain
 (sync) thread, and close(). Shared by the demo (python/demo/demo.py) and the benchmark
 (bench/bench_python.py). Every contender reuses connections across batches."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,6 +18,7 @@ class RequestsThreadPool:
 
     def __init__(self) -> None:
         import requests
+
         self._requests = requests
         self._local = threading.local()
         self.workers = os.cpu_count() or 2
@@ -43,12 +45,14 @@ class AiohttpLoopThread:
 
     def __init__(self) -> None:
         import aiohttp
+
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
 
         async def make() -> "aiohttp.ClientSession":
             return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
         self._session = asyncio.run_coroutine_threadsafe(make(), self._loop).result()
 
     async def _get(self, url: str) -> int:
@@ -74,14 +78,18 @@ class AsgirefAsyncToSync:
     def __init__(self) -> None:
         import aiohttp
         from asgiref.sync import async_to_sync
+
         self._aiohttp = aiohttp
 
         async def batch(urls: List[str]) -> List[int]:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as s:
+
                 async def one(u: str) -> int:
                     async with s.get(u) as r:
                         return len(await r.read())
+
                 return list(await asyncio.gather(*(one(u) for u in urls)))
+
         self._batch = async_to_sync(batch)
 
     def fetch(self, urls: List[str]) -> List[int]:
@@ -98,6 +106,7 @@ class PycurlMulti:
 
     def __init__(self) -> None:
         import pycurl
+
         self._pycurl = pycurl
         self._multi = pycurl.CurlMulti()
         self._free: list = []
@@ -153,6 +162,7 @@ class OneloopNative:
 
     def __init__(self) -> None:
         from oneloop import http
+
         self._http = http
 
     def fetch(self, urls: List[str]) -> List[int]:
@@ -171,6 +181,7 @@ class OneloopSubmit:
 
     def __init__(self) -> None:
         from oneloop import http
+
         self._http = http
 
     def fetch(self, urls: List[str]) -> List[int]:
@@ -190,6 +201,7 @@ class OneloopCoroutine:
     def __init__(self) -> None:
         import oneloop
         from oneloop import http
+
         self._oneloop, self._http = oneloop, http
 
     async def _all(self, urls: List[str]) -> List[int]:
@@ -203,5 +215,12 @@ class OneloopCoroutine:
 
 
 DEMO = [RequestsThreadPool, AiohttpLoopThread, OneloopNative]
-ALL = [RequestsThreadPool, AiohttpLoopThread, AsgirefAsyncToSync, PycurlMulti, OneloopNative,
-       OneloopSubmit, OneloopCoroutine]
+ALL = [
+    RequestsThreadPool,
+    AiohttpLoopThread,
+    AsgirefAsyncToSync,
+    PycurlMulti,
+    OneloopNative,
+    OneloopSubmit,
+    OneloopCoroutine,
+]

@@ -1,4 +1,5 @@
 """CPU and wall time of a batch, for the demo and the benchmark."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,8 @@ from typing import Callable, Dict, List
 
 @dataclass
 class BatchTimes:
-    wall_s: float   # median wall time of one batch
-    cpu_s: float    # median process CPU (all threads, user + system) of one batch
+    wall_s: float  # median wall time of one batch
+    cpu_s: float  # median process CPU (all threads, user + system) of one batch
     cpu_best_s: float = 0.0  # the lowest of those (bench_http reports best-of rounds)
 
 
@@ -28,7 +29,9 @@ def measure(batch: Callable[[], object], repeats: int) -> BatchTimes:
     return BatchTimes(statistics.median(walls), statistics.median(cpus), min(cpus))
 
 
-def measure_interleaved(batches: Dict[str, Callable[[], object]], rounds: int) -> Dict[str, BatchTimes]:
+def measure_interleaved(
+    batches: Dict[str, Callable[[], object]], rounds: int
+) -> Dict[str, BatchTimes]:
     """Like measure() for several contenders, taking turns: each round runs every batch once,
     so a slow spell of a shared, noisy machine hits all of them alike."""
     for batch in batches.values():
@@ -41,8 +44,12 @@ def measure_interleaved(batches: Dict[str, Callable[[], object]], rounds: int) -
             batch()
             cpus[name].append(time.process_time() - c0)
             walls[name].append(time.perf_counter() - w0)
-    return {name: BatchTimes(statistics.median(walls[name]), statistics.median(cpus[name]),
-                             min(cpus[name])) for name in batches}
+    return {
+        name: BatchTimes(
+            statistics.median(walls[name]), statistics.median(cpus[name]), min(cpus[name])
+        )
+        for name in batches
+    }
 
 
 def raise_fd_limit() -> None:
@@ -56,7 +63,9 @@ class FixtureServer:
 
     def __init__(self, build_dir: str) -> None:
         path = os.path.join(build_dir, "tests", "fixture", "ol_fixture_server")
-        self.proc = subprocess.Popen([path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         line = self.proc.stdout.readline()
         if not line.startswith("PORT "):
             raise RuntimeError(f"fixture server said {line!r}")
@@ -70,6 +79,8 @@ class FixtureServer:
 def table(headers: List[str], rows: List[List[str]], left: int = 1) -> str:
     """A plain text table; the first `left` columns are text (left-aligned), the rest numbers."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(w) if i < left else c.rjust(w)  # noqa: E731
-                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    line = lambda cells: "  ".join(
+        c.ljust(w) if i < left else c.rjust(w)  # noqa: E731
+        for i, (c, w) in enumerate(zip(cells, widths))
+    )
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])

@@ -3,30 +3,93 @@
 Native jobs (HTTP, timers) run on a C event-loop thread that never takes the GIL; coroutines
 run on an asyncio loop in a daemon thread started on first use. Nothing starts at import.
 """
-from . import _lifecycle  # noqa: F401  (registers the exit handler; starts nothing)
-from . import http, work
+
+from . import (
+    _lifecycle,  # noqa: F401  (registers the exit handler; starts nothing)
+    http,
+    work,
+)
 from ._executor import configure, stats
 from ._ffi import HEADER_VERSION, LIBRARY_VERSION
-from .errors import (CancelledError, ClosedError, ConnectionError, ConnectionRefusedError,
-                     DeadlockError, DNSError, EmptyReplyError, Error, ForkedError,
-                     HTTPStatusError, InvalidArgument, NotSupportedError, PartialResponseError,
-                     ProtocolDeniedError, ProtocolError, RecvError, SendError, TimeoutError,
-                     TLSError, TooLargeError, TooManyRedirectsError, URLError)
+from .errors import (
+    CancelledError,
+    ClosedError,
+    ConnectionError,
+    ConnectionRefusedError,
+    DeadlockError,
+    DNSError,
+    EmptyReplyError,
+    Error,
+    ForkedError,
+    HTTPStatusError,
+    InvalidArgument,
+    NotSupportedError,
+    PartialResponseError,
+    ProtocolDeniedError,
+    ProtocolError,
+    RecvError,
+    SendError,
+    TimeoutError,
+    TLSError,
+    TooLargeError,
+    TooManyRedirectsError,
+    URLError,
+)
 from .futures import NativeFuture
 from .response import Headers, Response, Timing
-from .seed import (acm_to_cm, agen_to_gen, async_to_sync, complete_async_jobs,
-                   get_event_loop, run_async_job, set_event_loop)
+from .seed import (
+    acm_to_cm,
+    agen_to_gen,
+    async_to_sync,
+    complete_async_jobs,
+    get_event_loop,
+    run_async_job,
+    set_event_loop,
+)
 from .timers import sleep, timer
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "set_event_loop", "get_event_loop", "run_async_job", "complete_async_jobs",
-    "async_to_sync", "agen_to_gen", "acm_to_cm", "http", "work", "timer", "sleep", "NativeFuture",
-    "Response", "Headers", "Timing", "stats", "configure", "HEADER_VERSION", "LIBRARY_VERSION",
-    "Error", "TimeoutError", "CancelledError", "ClosedError", "DeadlockError", "ForkedError",
-    "InvalidArgument", "NotSupportedError", "URLError", "ProtocolDeniedError",
-    "ConnectionError", "DNSError", "ConnectionRefusedError", "SendError", "RecvError",
-    "EmptyReplyError", "PartialResponseError", "TLSError", "TooLargeError", "ProtocolError",
-    "TooManyRedirectsError", "HTTPStatusError",
+    "set_event_loop",
+    "get_event_loop",
+    "run_async_job",
+    "complete_async_jobs",
+    "async_to_sync",
+    "agen_to_gen",
+    "acm_to_cm",
+    "http",
+    "work",
+    "timer",
+    "sleep",
+    "NativeFuture",
+    "Response",
+    "Headers",
+    "Timing",
+    "stats",
+    "configure",
+    "HEADER_VERSION",
+    "LIBRARY_VERSION",
+    "Error",
+    "TimeoutError",
+    "CancelledError",
+    "ClosedError",
+    "DeadlockError",
+    "ForkedError",
+    "InvalidArgument",
+    "NotSupportedError",
+    "URLError",
+    "ProtocolDeniedError",
+    "ConnectionError",
+    "DNSError",
+    "ConnectionRefusedError",
+    "SendError",
+    "RecvError",
+    "EmptyReplyError",
+    "PartialResponseError",
+    "TLSError",
+    "TooLargeError",
+    "ProtocolError",
+    "TooManyRedirectsError",
+    "HTTPStatusError",
 ]

@@ -2,6 +2,7 @@
 with loop.add_reader, so completions reach the loop in batches through one wakeup. The same
 notifier reports iterator readiness (async body streams) and whole batches (agather): they
 all take their tags from one counter, so a tag names exactly one waiter."""
+
 from __future__ import annotations
 
 import asyncio
@@ -58,7 +59,9 @@ class LoopDispatcher:
             raise error_for(rc)
         return tag, afut
 
-    def watch_all(self, handles: Any, n: int, loop: asyncio.AbstractEventLoop) -> Tuple[int, asyncio.Future]:
+    def watch_all(
+        self, handles: Any, n: int, loop: asyncio.AbstractEventLoop
+    ) -> Tuple[int, asyncio.Future]:
         """(tag, an asyncio future set once all n native futures have settled). Every
         completion posts the same tag; completions of one executor iteration wake the loop
         once. Call forget(tag) to stop waiting."""

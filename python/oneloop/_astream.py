@@ -9,6 +9,7 @@ the coroutine is slow and resumes when it pulls, exactly as for the blocking str
         print(s.status, s.headers)
         async for chunk in s: ...
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,14 @@ from typing import Any, AsyncIterator, Generator, List, Optional, Tuple
 from ._aio import LoopDispatcher, dispatcher_for
 from ._ffi import ffi, lib
 from ._http_options import Prepared, prepare
-from ._streaming import (StreamHead, check_buffer_size, chunk_bytes, head_response, pulled,
-                         submit_iter)
+from ._streaming import (
+    StreamHead,
+    check_buffer_size,
+    chunk_bytes,
+    head_response,
+    pulled,
+    submit_iter,
+)
 
 
 class AsyncStreamResponse(StreamHead):
@@ -153,10 +160,13 @@ def astream(method: str, url: str, *, buffer_size: int = 0, **options: Any) -> _
     except RuntimeError:
         raise RuntimeError(
             "oneloop.http.astream() needs a running asyncio loop: use it inside a coroutine "
-            "('async with' or 'await'); outside one, use oneloop.http.stream()") from None
+            "('async with' or 'await'); outside one, use oneloop.http.stream()"
+        ) from None
     if "wait_timeout" in options:
-        raise TypeError("astream() takes no wait_timeout: bound the wait with asyncio.timeout() "
-                        "(the cancelled read aborts the transfer)")
+        raise TypeError(
+            "astream() takes no wait_timeout: bound the wait with asyncio.timeout() "
+            "(the cancelled read aborts the transfer)"
+        )
     p = prepare(method, url, **options)
     check_buffer_size(buffer_size)
     return _Opening(p, buffer_size)

@@ -1,5 +1,6 @@
 """Many requests submitted in one C call and read back in one: what gather() and agather()
 share. Identical requests (the same URL string, the same Request) are prepared once."""
+
 from __future__ import annotations
 
 from typing import Any, Iterable, List, Optional, Tuple, Union
@@ -33,8 +34,10 @@ def outcome(handle: Any, raise_for_status: bool, owner: Any = None) -> Response:
     """The Response of a settled future, or its failure raised."""
     state = lib.ol_future_state_get(handle)
     if state == lib.OL_FUTURE_DONE:
-        resp = Response(owner if owner is not None else handle,
-                        ffi.cast("ol_response *", lib.ol_future_value(handle)))
+        resp = Response(
+            owner if owner is not None else handle,
+            ffi.cast("ol_response *", lib.ol_future_value(handle)),
+        )
         if raise_for_status:
             resp.raise_for_status()
         return resp
@@ -50,7 +53,9 @@ def as_prepared(item: RequestLike, caller: str = "gather") -> Prepared:
         return prepare("GET", item)
     if isinstance(item, tuple) and len(item) == 2:
         return prepare(item[0], item[1])
-    raise TypeError(f"{caller}() takes URLs, Requests or (method, url) pairs, not {type(item).__name__}")
+    raise TypeError(
+        f"{caller}() takes URLs, Requests or (method, url) pairs, not {type(item).__name__}"
+    )
 
 
 class Batch:
@@ -88,9 +93,13 @@ class Batch:
         reqs = ffi.new("olpy_req[]", len(self.uniques))
         for j, p in enumerate(self.uniques):
             reqs[j] = p.req[0]
-        rc = lib.olpy_http_submit_batch(_executor.default_loop(), reqs,
-                                        ffi.new("uint32_t[]", self.which), len(self.which),
-                                        self.futures)
+        rc = lib.olpy_http_submit_batch(
+            _executor.default_loop(),
+            reqs,
+            ffi.new("uint32_t[]", self.which),
+            len(self.which),
+            self.futures,
+        )
         if rc < 0:
             raise error_for(rc)
         self.n = len(self.which)
@@ -104,7 +113,11 @@ class Batch:
         return_exceptions puts each failure in its place."""
         n, fs = len(self.which), self.futures
         states, resps = ffi.new("int[]", n), ffi.new("ol_response *[]", n)
-        statuses, bodies, sizes = ffi.new("int[]", n), ffi.new("char *[]", n), ffi.new("size_t[]", n)
+        statuses, bodies, sizes = (
+            ffi.new("int[]", n),
+            ffi.new("char *[]", n),
+            ffi.new("size_t[]", n),
+        )
         lib.olpy_batch_outcomes(fs, n, states, resps, statuses, bodies, sizes)
         results: List[Any] = []
         first_error: Optional[BaseException] = None

@@ -1,4 +1,5 @@
 """The process-wide C executor (ol_loop_default), looked up lazily and forgotten after fork."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ def default_loop() -> Any:
             if _loop is None:
                 ptr = lib.ol_loop_default()
                 if ptr == ffi.NULL:
-                    raise Error("could not start the oneloop executor (out of memory, threads or "
-                                "file descriptors); the next call tries again")
+                    raise Error(
+                        "could not start the oneloop executor (out of memory, threads or "
+                        "file descriptors); the next call tries again"
+                    )
                 _loop = ptr
             loop = _loop
     return loop
@@ -35,15 +38,18 @@ def _limit_from_env(name: str) -> Optional[int]:
     return int(text) if digits and int(text) <= 0xFFFFFFFF else None
 
 
-def configure(*, max_connections: Optional[int] = None,
-              max_host_connections: Optional[int] = None) -> None:
+def configure(
+    *, max_connections: Optional[int] = None, max_host_connections: Optional[int] = None
+) -> None:
     """Connection limits of the process-wide executor, before its first use (RuntimeError
     after). None keeps the default: ONELOOP_MAX_CONNECTIONS / ONELOOP_MAX_HOST_CONNECTIONS
     from the environment, else no total limit and 256 per host. 0 means unlimited."""
     opts = ffi.new("ol_loop_options *")
     lib.ol_loop_options_init(opts, lib.OL_LOOP_OPTIONS_VERSION)
-    for name, value in (("max_connections", max_connections),
-                        ("max_host_connections", max_host_connections)):
+    for name, value in (
+        ("max_connections", max_connections),
+        ("max_host_connections", max_host_connections),
+    ):
         if value is None:  # the core reads the environment only when not configured
             value = _limit_from_env("ONELOOP_" + name.upper())
         if value is None:
@@ -72,9 +78,18 @@ def stats() -> dict:
     rc = lib.ol_loop_stats_get(default_loop(), st)
     if rc < 0:
         raise Error("ol_loop_stats_get failed", rc)
-    return {name: getattr(st, name) for name in
-            ("submitted", "completed", "failed", "cancelled", "in_flight", "queue_depth",
-             "http_connections")}
+    return {
+        name: getattr(st, name)
+        for name in (
+            "submitted",
+            "completed",
+            "failed",
+            "cancelled",
+            "in_flight",
+            "queue_depth",
+            "http_connections",
+        )
+    }
 
 
 def shutdown(timeout_ms: int) -> None:

@@ -4,6 +4,7 @@ The waiter spins briefly on a C flag with the GIL released (handoff.c). On a loo
 creates itself, the flag is raised by HandoffSelector only as the loop thread blocks in
 epoll_wait, so the waiter finds the GIL free; on other loops (uvloop, the app's own) it is
 raised as the future settles. The future's lock stays the source of truth either way."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,8 +52,9 @@ class HandoffSelector(selectors.EpollSelector):
             # Like EpollSelector: never wake before the timeout; epoll takes an int.
             ms = min(math.ceil(timeout * 1e3), 2**31 - 1)
         fd_map = self.get_map()
-        n = lib.olpy_handoff_poll(self.fileno(), flags, len(flags), ms, self._fds, self._events,
-                                  max(len(fd_map), 1))
+        n = lib.olpy_handoff_poll(
+            self.fileno(), flags, len(flags), ms, self._fds, self._events, max(len(fd_map), 1)
+        )
         if n < 0:
             raise OSError(-n, "epoll_wait failed")
         ready = []

@@ -1,5 +1,6 @@
 """Turning Python keyword options into the core's OL_HTTP_* job options (validated here, so
 bad input raises before anything is submitted: case C15, docs/conformance.md)."""
+
 from __future__ import annotations
 
 import json as _json
@@ -13,8 +14,11 @@ from ._ffi import ffi, lib
 HeadersArg = Union[Mapping[str, str], Iterable[Tuple[str, str]], None]
 
 _HTTP_VERSIONS = {
-    None: lib.OL_HTTP_VERSION_ANY, "1.0": lib.OL_HTTP_VERSION_1_0, "1.1": lib.OL_HTTP_VERSION_1_1,
-    "2": lib.OL_HTTP_VERSION_2, "2-tls": lib.OL_HTTP_VERSION_2_TLS,
+    None: lib.OL_HTTP_VERSION_ANY,
+    "1.0": lib.OL_HTTP_VERSION_1_0,
+    "1.1": lib.OL_HTTP_VERSION_1_1,
+    "2": lib.OL_HTTP_VERSION_2,
+    "2-tls": lib.OL_HTTP_VERSION_2_TLS,
     "2-prior-knowledge": lib.OL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
 }
 DEFAULT_MAX_REDIRECTS = 10
@@ -29,8 +33,15 @@ class Prepared:
 
     __slots__ = ("req", "raise_for_status", "_keep")
 
-    def __init__(self, method: bytes, url: bytes, body: Optional[bytes],
-                 ints: Dict[int, int], strs: List[Tuple[int, bytes]], raise_for_status: bool) -> None:
+    def __init__(
+        self,
+        method: bytes,
+        url: bytes,
+        body: Optional[bytes],
+        ints: Dict[int, int],
+        strs: List[Tuple[int, bytes]],
+        raise_for_status: bool,
+    ) -> None:
         req = self.req = ffi.new("olpy_req *")
         keep = self._keep = [ffi.new("char[]", method), ffi.new("char[]", url)]
         req.method, req.url = keep[0], keep[1]
@@ -39,7 +50,10 @@ class Prepared:
             keep.append(buf)
             req.body, req.body_len, req.has_body = buf, len(body), 1
         if ints:
-            keys, values = ffi.new("int[]", list(ints.keys())), ffi.new("int64_t[]", list(ints.values()))
+            keys, values = (
+                ffi.new("int[]", list(ints.keys())),
+                ffi.new("int64_t[]", list(ints.values())),
+            )
             keep += [keys, values]
             req.int_keys, req.int_values, req.n_int = keys, values, len(ints)
         if strs:
@@ -63,7 +77,9 @@ def _seconds_ms(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds or None, not {type(value).__name__}")
     if not value >= 0 or math.isinf(value):
-        raise ValueError(f"{name} must be a finite number of seconds >= 0 (0: no limit), got {value!r}")
+        raise ValueError(
+            f"{name} must be a finite number of seconds >= 0 (0: no limit), got {value!r}"
+        )
     return 0 if value == 0 else max(1, int(math.ceil(value * 1000)))
 
 
@@ -81,7 +97,9 @@ def _header_lines(headers: HeadersArg) -> List[bytes]:
     try:
         iterator = iter(pairs)  # type: ignore[arg-type]
     except TypeError:
-        raise TypeError(f"headers must be a mapping or pairs, not {type(headers).__name__}") from None
+        raise TypeError(
+            f"headers must be a mapping or pairs, not {type(headers).__name__}"
+        ) from None
     for pair in iterator:
         try:
             name, value = pair
@@ -105,20 +123,36 @@ def _body_bytes(body: Any) -> bytes:
     raise TypeError(f"body must be bytes, str, bytearray or memoryview, not {type(body).__name__}")
 
 
-def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None,
-            headers: HeadersArg = None, body: Any = None, json: Any = None,
-            timeout: Optional[float] = None, connect_timeout: Optional[float] = None,
-            idle_timeout: Optional[float] = None,
-            follow_redirects: Union[bool, int] = False, verify: Union[bool, str] = True,
-            verify_host: bool = True,
-            ca_path: Optional[str] = None, client_cert: Optional[str] = None,
-            client_key: Optional[str] = None, client_key_password: Optional[str] = None,
-            http_version: Optional[str] = None, decompress: bool = False,
-            proxy: Optional[str] = None, max_response_bytes: Optional[int] = None,
-            user_agent: Optional[str] = None, protocols: Union[str, Iterable[str], None] = None,
-            redirect_protocols: Union[str, Iterable[str], None] = None,
-            auth: Optional[Tuple[str, str]] = None, low_speed_limit: Optional[int] = None,
-            low_speed_time: Optional[int] = None, raise_for_status: bool = False) -> Prepared:
+def prepare(
+    method: str,
+    url: str,
+    *,
+    params: Optional[Mapping[str, Any]] = None,
+    headers: HeadersArg = None,
+    body: Any = None,
+    json: Any = None,
+    timeout: Optional[float] = None,
+    connect_timeout: Optional[float] = None,
+    idle_timeout: Optional[float] = None,
+    follow_redirects: Union[bool, int] = False,
+    verify: Union[bool, str] = True,
+    verify_host: bool = True,
+    ca_path: Optional[str] = None,
+    client_cert: Optional[str] = None,
+    client_key: Optional[str] = None,
+    client_key_password: Optional[str] = None,
+    http_version: Optional[str] = None,
+    decompress: bool = False,
+    proxy: Optional[str] = None,
+    max_response_bytes: Optional[int] = None,
+    user_agent: Optional[str] = None,
+    protocols: Union[str, Iterable[str], None] = None,
+    redirect_protocols: Union[str, Iterable[str], None] = None,
+    auth: Optional[Tuple[str, str]] = None,
+    low_speed_limit: Optional[int] = None,
+    low_speed_time: Optional[int] = None,
+    raise_for_status: bool = False,
+) -> Prepared:
     method_b = _text("method", method).upper()
     if not _TOKEN.fullmatch(method_b):
         raise ValueError(f"invalid HTTP method {method!r}")
@@ -163,16 +197,20 @@ def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None
         ints[lib.OL_HTTP_VERIFY_HOST] = 0
     elif verify_host is not True:
         raise TypeError("verify_host must be True or False")
-    for key, name, value in ((lib.OL_HTTP_CA_PATH, "ca_path", ca_path),
-                             (lib.OL_HTTP_CLIENT_CERT, "client_cert", client_cert),
-                             (lib.OL_HTTP_CLIENT_KEY, "client_key", client_key),
-                             (lib.OL_HTTP_CLIENT_KEY_PASSWORD, "client_key_password", client_key_password),
-                             (lib.OL_HTTP_PROXY, "proxy", proxy),
-                             (lib.OL_HTTP_USER_AGENT, "user_agent", user_agent)):
+    for key, name, value in (
+        (lib.OL_HTTP_CA_PATH, "ca_path", ca_path),
+        (lib.OL_HTTP_CLIENT_CERT, "client_cert", client_cert),
+        (lib.OL_HTTP_CLIENT_KEY, "client_key", client_key),
+        (lib.OL_HTTP_CLIENT_KEY_PASSWORD, "client_key_password", client_key_password),
+        (lib.OL_HTTP_PROXY, "proxy", proxy),
+        (lib.OL_HTTP_USER_AGENT, "user_agent", user_agent),
+    ):
         if value is not None:
             strs.append((key, _text(name, value)))
     if http_version not in _HTTP_VERSIONS:
-        raise ValueError(f"http_version must be one of {sorted(k for k in _HTTP_VERSIONS if k)} or None")
+        raise ValueError(
+            f"http_version must be one of {sorted(k for k in _HTTP_VERSIONS if k)} or None"
+        )
     if http_version is not None:
         ints[lib.OL_HTTP_VERSION] = _HTTP_VERSIONS[http_version]
     if decompress:
@@ -183,12 +221,21 @@ def prepare(method: str, url: str, *, params: Optional[Mapping[str, Any]] = None
         joined = protocols if isinstance(protocols, str) else ",".join(protocols)
         strs.append((lib.OL_HTTP_PROTOCOLS, _text("protocols", joined)))
     if redirect_protocols is not None:  # where a redirect may go: "http,https" unless widened
-        joined = redirect_protocols if isinstance(redirect_protocols, str) else ",".join(redirect_protocols)
+        joined = (
+            redirect_protocols
+            if isinstance(redirect_protocols, str)
+            else ",".join(redirect_protocols)
+        )
         strs.append((lib.OL_HTTP_REDIRECT_PROTOCOLS, _text("redirect_protocols", joined)))
     if auth is not None:
         if not (isinstance(auth, tuple) and len(auth) == 2):
             raise TypeError("auth must be a (user, password) tuple")
-        strs.append((lib.OL_HTTP_BASIC_AUTH, _text("auth user", auth[0]) + b":" + _text("auth password", auth[1])))
+        strs.append(
+            (
+                lib.OL_HTTP_BASIC_AUTH,
+                _text("auth user", auth[0]) + b":" + _text("auth password", auth[1]),
+            )
+        )
     if low_speed_limit is not None:
         ints[lib.OL_HTTP_LOW_SPEED_LIMIT] = _count("low_speed_limit", low_speed_limit)
     if low_speed_time is not None:

@@ -2,6 +2,7 @@
 waiters spin briefly on a hand-off flag (see _handoff), then block on a plain lock released
 when the future settles; the Future's Condition is made only when something needs it (see
 _lazyfuture)."""
+
 from __future__ import annotations
 
 import _thread
@@ -17,6 +18,7 @@ from .errors import CancelledError, ForkedError, TimeoutError
 
 if TYPE_CHECKING:
     from ._runner import Runner
+
 
 class JobFuture(LazyConditionFuture):
     """Future of a coroutine job. cancel() cancels the task; Ctrl-C while waiting in the main

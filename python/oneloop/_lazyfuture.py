@@ -4,11 +4,12 @@ concurrent.futures.wait/as_completed, add_done_callback and cancel() take the Co
 so create it). A future that is only submitted, settled and read never builds it: settling
 without it is safe because nobody can be waiting on a Condition that does not exist, and a
 global lock orders "create the Condition" against "settle without it"."""
+
 from __future__ import annotations
 
 import _thread
-import os
 import concurrent.futures
+import os
 import threading
 from concurrent.futures._base import FINISHED, PENDING
 from typing import Any, Optional

@@ -4,6 +4,7 @@ it. The C executor is left alone (it never calls into Python, and other bindings
 the process may still use it); threads still blocked on a native wait stay blocked and die
 with the process instead of waking up to a CancelledError traceback. Work jobs that the pool
 starts from here on are cancelled without entering Python (the interpreter is going away)."""
+
 from __future__ import annotations
 
 import atexit

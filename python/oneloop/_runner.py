@@ -3,6 +3,7 @@
 Submitting is light: the job goes on a deque and the loop is woken through an eventfd only
 when it was not already armed; the loop thread creates the task, and the task settles the
 caller's concurrent.futures.Future directly (no second hop through call_soon_threadsafe)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,16 +12,15 @@ import contextvars
 import os
 import threading
 import weakref
+from asyncio.tasks import _enter_task, _leave_task  # how a Task marks itself current
 from concurrent.futures._base import PENDING
 from typing import Any, Callable, Coroutine, Optional
 
-from asyncio.tasks import _enter_task, _leave_task  # how a Task marks itself current
-
-from ._handoff import HandoffSelector, new_loop as new_handoff_loop
+from ._handoff import HandoffSelector
+from ._handoff import new_loop as new_handoff_loop
 from ._jobfuture import JobFuture
 from ._waiting import forbidden_threads
 from .errors import ClosedError
-
 
 ATTACH_TIMEOUT_S = 10.0
 _FIRST_STEP_DONE = object()
@@ -121,11 +121,15 @@ class Runner:
             # The app runs this loop in a thread of its own: attach to it from inside.
             self.loop.call_soon_threadsafe(self._attach)
         else:
-            self._thread = threading.Thread(target=self._main, name="oneloop-coroutines", daemon=True)
+            self._thread = threading.Thread(
+                target=self._main, name="oneloop-coroutines", daemon=True
+            )
             self._thread.start()
         if not self._ready.wait(ATTACH_TIMEOUT_S):
-            raise RuntimeError("the event loop given to oneloop.set_event_loop() is not running "
-                               "its callbacks; cannot attach to it")
+            raise RuntimeError(
+                "the event loop given to oneloop.set_event_loop() is not running "
+                "its callbacks; cannot attach to it"
+            )
 
     def _attach(self) -> None:
         self.thread_id = threading.get_ident()
@@ -224,8 +228,12 @@ class Runner:
                 self._start(loop, coro, fut, ctx)
 
     @staticmethod
-    def _start(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], fut: JobFuture,
-               ctx: contextvars.Context) -> None:
+    def _start(
+        loop: asyncio.AbstractEventLoop,
+        coro: Coroutine[Any, Any, Any],
+        fut: JobFuture,
+        ctx: contextvars.Context,
+    ) -> None:
         # Run the first step now, inside a real Task (current_task(), asyncio.timeout() and
         # cancellation work as usual): a coroutine that does not suspend settles the caller's
         # future within this wakeup, one loop iteration earlier.
@@ -311,7 +319,9 @@ def current_runner() -> Runner:
 def set_loop(loop: Optional[asyncio.AbstractEventLoop]) -> None:
     global _runner, _chosen_loop
     if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
-        raise TypeError(f"set_event_loop() needs an asyncio event loop or None, not {type(loop).__name__}")
+        raise TypeError(
+            f"set_event_loop() needs an asyncio event loop or None, not {type(loop).__name__}"
+        )
     if loop is not None and loop.is_closed():
         raise ValueError("set_event_loop() was given a closed event loop")
     with _lock:

@@ -1,6 +1,7 @@
 """What the blocking and the asyncio body streams share: submitting a request as an iterator
 (a bounded channel: the response head, then body chunks) and turning its items and failures
 into Python values. The waiting differs (a blocking pull vs. notifier readiness), not this."""
+
 from __future__ import annotations
 
 from typing import Any, Tuple

@@ -3,6 +3,7 @@
 C waits release the GIL (CFFI does so on every call). In the main thread they run in short
 slices so that a pending SIGINT is seen between slices: the job is then cancelled and the
 KeyboardInterrupt re-raised (case C24, docs/conformance.md)."""
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,8 @@ def guard_blocking(what: str = "a blocking oneloop call") -> None:
     if forbidden_threads and threading.get_ident() in forbidden_threads:
         raise DeadlockError(
             f"{what} was made from the oneloop coroutine loop's own thread, where it would "
-            "deadlock; use 'await' on the future (or the async API) inside coroutines")
+            "deadlock; use 'await' on the future (or the async API) inside coroutines"
+        )
 
 
 def wait_sliced(call: Callable[[int], int], ms: int, on_interrupt: Callable[[], object]) -> int:

@@ -1,4 +1,5 @@
 """One exception hierarchy for every failure of oneloop, keyed by the core's OL_E* codes."""
+
 from __future__ import annotations
 
 import builtins
@@ -136,5 +137,6 @@ def check(code: int) -> int:
     return code
 
 
-__all__ = [name for name, v in list(globals().items())
-           if isinstance(v, type) and issubclass(v, Error)] + ["error_for", "check"]
+__all__ = [
+    name for name, v in list(globals().items()) if isinstance(v, type) and issubclass(v, Error)
+] + ["error_for", "check"]

@@ -3,6 +3,7 @@
 No Python runs when a native job completes. Whoever looks first settles the Python side from
 the C state: a thread in result()/done(), the asyncio dispatcher of an awaiting loop, or the
 delivery thread (started only when a done-callback or concurrent.futures.wait needs a push)."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -13,8 +14,8 @@ from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED
 from typing import Any, Callable, Dict, Generator, Generic, Optional, TypeVar
 
 from ._ffi import ffi, lib
-from ._waiting import guard_blocking, timeout_ms, wait_sliced
 from ._lazyfuture import LazyConditionFuture
+from ._waiting import guard_blocking, timeout_ms, wait_sliced
 from .errors import CancelledError, TimeoutError, error_for
 
 T = TypeVar("T")
@@ -168,6 +169,7 @@ class NativeFuture(LazyConditionFuture, Generic[T]):
         if self.done():
             return self.result()
         from ._aio import watch_in_running_loop
+
         return (yield from watch_in_running_loop(self).__await__())
 
     def __repr__(self) -> str:

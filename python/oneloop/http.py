@@ -18,6 +18,7 @@ Defaults: connect_timeout 10 s (DEFAULT_CONNECT_TIMEOUT), idle_timeout 300 s bet
 bytes, not counting time a stream is held paused by its reader (DEFAULT_IDLE_TIMEOUT); no total
 timeout, no max_response_bytes. 0 means "no limit" for every timeout and limit.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,16 +30,46 @@ from ._astream import AsyncStreamResponse, astream
 from ._batch import Batch, Request, RequestLike, outcome
 from ._ffi import ffi, lib
 from ._http_options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, Prepared, prepare
-from ._streaming import (StreamHead, check_buffer_size, chunk_bytes, free_now, head_response,
-                         pulled, submit_iter)
+from ._streaming import (
+    StreamHead,
+    check_buffer_size,
+    chunk_bytes,
+    free_now,
+    head_response,
+    pulled,
+    submit_iter,
+)
 from ._waiting import guard_blocking, timeout_ms, wait_sliced
 from .errors import TimeoutError, error_for
 from .futures import NativeFuture, wrap_handle
 from .response import Headers, Response, Timing
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_IDLE_TIMEOUT", "Request", "Response", "Headers", "Timing", "StreamResponse", "request", "get",
-           "post", "put", "patch", "delete", "head", "options", "submit", "gather", "stream",
-           "AsyncStreamResponse", "astream", "arequest", "aget", "apost", "agather"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_IDLE_TIMEOUT",
+    "Request",
+    "Response",
+    "Headers",
+    "Timing",
+    "StreamResponse",
+    "request",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "submit",
+    "gather",
+    "stream",
+    "AsyncStreamResponse",
+    "astream",
+    "arequest",
+    "aget",
+    "apost",
+    "agather",
+]
 
 
 def _submit_raw(p: Prepared) -> Any:
@@ -61,14 +92,18 @@ def submit(method: str, url: str, **options: Any) -> "NativeFuture[Response]":
     return NativeFuture(_submit_raw(p), _converter(p.raise_for_status))
 
 
-def request(method: str, url: str, *, wait_timeout: Optional[float] = None, **options: Any) -> Response:
+def request(
+    method: str, url: str, *, wait_timeout: Optional[float] = None, **options: Any
+) -> Response:
     """Make a request and block (GIL released) until its response."""
     p = prepare(method, url, **options)
     ms = timeout_ms(wait_timeout, "wait_timeout")
     guard_blocking("oneloop.http.request()")
     h = _submit_raw(p)
     if lib.ol_future_state_get(h) == lib.OL_FUTURE_PENDING:
-        rc = wait_sliced(lambda step: lib.ol_future_wait(h, step), ms, lambda: lib.ol_future_cancel(h))
+        rc = wait_sliced(
+            lambda step: lib.ol_future_wait(h, step), ms, lambda: lib.ol_future_cancel(h)
+        )
         if rc == lib.OL_ETIMEDOUT:
             lib.ol_future_cancel(h)
             raise TimeoutError("no response within wait_timeout; the request was cancelled")
@@ -118,8 +153,12 @@ async def apost(url: str, **options: Any) -> Response:
     return await submit("POST", url, **options)
 
 
-def gather(requests: Iterable[RequestLike], *, return_exceptions: bool = False,
-           timeout: Optional[float] = None) -> List[Any]:
+def gather(
+    requests: Iterable[RequestLike],
+    *,
+    return_exceptions: bool = False,
+    timeout: Optional[float] = None,
+) -> List[Any]:
     """Run many requests at once and wait for all of them in one blocking call. Returns the
     responses in order; the first failure is raised once all have settled, unless
     return_exceptions=True puts each failure in its place. On timeout the rest are cancelled."""
@@ -133,8 +172,12 @@ def gather(requests: Iterable[RequestLike], *, return_exceptions: bool = False,
     return batch.results(return_exceptions)
 
 
-async def agather(requests: Iterable[RequestLike], *, return_exceptions: bool = False,
-                  timeout: Optional[float] = None) -> List[Any]:
+async def agather(
+    requests: Iterable[RequestLike],
+    *,
+    return_exceptions: bool = False,
+    timeout: Optional[float] = None,
+) -> List[Any]:
     """The coroutine twin of gather(): the batch is submitted in one call and the coroutine
     resumes once, when all have settled, with no Task per request (asyncio.gather over
     aget() costs a Task and a wake-up each). Cancelling the awaiting task, or the timeout,
@@ -224,8 +267,14 @@ def _next_item(it: Any, ms: int, on_interrupt: Any) -> Tuple[int, Any]:
     return pulled(rc, it, out)
 
 
-def stream(method: str, url: str, *, wait_timeout: Optional[float] = None,
-           buffer_size: int = 0, **options: Any) -> StreamResponse:
+def stream(
+    method: str,
+    url: str,
+    *,
+    wait_timeout: Optional[float] = None,
+    buffer_size: int = 0,
+    **options: Any,
+) -> StreamResponse:
     """Start a request and return once its head has arrived; iterate the result for the body
     chunks. buffer_size bounds the bytes buffered ahead of the consumer (0: 1 MiB)."""
     p = prepare(method, url, **options)

@@ -1,4 +1,5 @@
 """HTTP responses read straight from the core's ol_response (lazily: only what is used)."""
+
 from __future__ import annotations
 
 import json as _json
@@ -77,8 +78,9 @@ def _headers_of(resp: Any) -> Headers:
     pairs = []
     for i in range(lib.ol_response_header_count(resp)):
         if lib.ol_response_header_at(resp, i, name, value) == lib.OL_OK:
-            pairs.append((ffi.string(name[0]).decode("latin-1"),
-                          ffi.string(value[0]).decode("latin-1")))
+            pairs.append(
+                (ffi.string(name[0]).decode("latin-1"), ffi.string(value[0]).decode("latin-1"))
+            )
     return Headers(pairs)
 
 
@@ -91,12 +93,13 @@ class Response:
 
     __slots__ = ("_owner", "_resp", "status", "_content", "_headers", "_body")
 
-    def __init__(self, owner: Any, resp: Any, status: Optional[int] = None,
-                 body: Any = None) -> None:
+    def __init__(
+        self, owner: Any, resp: Any, status: Optional[int] = None, body: Any = None
+    ) -> None:
         self._owner = owner  # keeps the C memory of resp alive (a future, a batch, an item)
         self._resp = resp
         self.status: int = lib.ol_response_status(resp) if status is None else status
-        self._body = body    # (pointer, size) when the caller already read them
+        self._body = body  # (pointer, size) when the caller already read them
         self._content: Optional[bytes] = None
         self._headers: Optional[Headers] = None
 
@@ -129,7 +132,10 @@ class Response:
             if self._body is not None:
                 ptr, n = self._body
             else:
-                ptr, n = ffi.cast("char *", lib.ol_response_body(self._resp)), lib.ol_response_body_size(self._resp)
+                ptr, n = (
+                    ffi.cast("char *", lib.ol_response_body(self._resp)),
+                    lib.ol_response_body_size(self._resp),
+                )
             self._content = ffi.unpack(ptr, n) if n else b""
         return self._content
 
@@ -174,8 +180,17 @@ class Response:
         t = ffi.new("ol_http_timing *")
         t.version = lib.OL_HTTP_TIMING_VERSION
         lib.ol_response_timing(self._resp, t)
-        return Timing(t.dns_us, t.connect_us, t.tls_us, t.first_byte_us, t.total_us,
-                      t.redirect_us, t.bytes_up, t.bytes_down, t.redirects)
+        return Timing(
+            t.dns_us,
+            t.connect_us,
+            t.tls_us,
+            t.first_byte_us,
+            t.total_us,
+            t.redirect_us,
+            t.bytes_up,
+            t.bytes_down,
+            t.redirects,
+        )
 
     def raise_for_status(self) -> "Response":
         if self.status >= 400:

@@ -1,4 +1,5 @@
 """The seed API: run coroutines on oneloop's asyncio loop from synchronous code."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,9 +10,21 @@ import functools
 import inspect
 import sys
 import time
-from typing import (Any, AsyncContextManager, AsyncIterator, Awaitable,
-                    Callable, ContextManager, Coroutine, Generator, Iterator, List, Optional,
-                    Tuple, TypeVar)
+from typing import (
+    Any,
+    AsyncContextManager,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    ContextManager,
+    Coroutine,
+    Generator,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    TypeVar,
+)
 
 from . import _runner
 from ._waiting import guard_blocking, timeout_ms
@@ -52,7 +65,9 @@ def run_async_job(coro: Awaitable[T]) -> "concurrent.futures.Future[T]":
     return _runner.current_runner().submit(c, contextvars.copy_context())
 
 
-def complete_async_jobs(*aws: Any, timeout: Optional[float] = None) -> Tuple[concurrent.futures.Future, ...]:
+def complete_async_jobs(
+    *aws: Any, timeout: Optional[float] = None
+) -> Tuple[concurrent.futures.Future, ...]:
     """Run every coroutine (or take every future) given, wait until all are done and return
     their futures in order. One failure does not hide the others' outcomes.
 
@@ -128,7 +143,8 @@ def _refuse_on_a_loop_thread(fn: Callable[..., Any]) -> None:
         f"async_to_sync({name}) was called from a thread that runs an asyncio event loop "
         f"({loop!r}); blocking here would stall that loop until the coroutine ends. "
         f"Inside a coroutine, 'await {name}(...)' directly instead, or call the sync version "
-        "from another thread (loop.run_in_executor, asyncio.to_thread).")
+        "from another thread (loop.run_in_executor, asyncio.to_thread)."
+    )
 
 
 def agen_to_gen(agen: AsyncIterator[T]) -> Generator[T, Any, None]:
@@ -196,5 +212,3 @@ def acm_to_cm(acm: AsyncContextManager[T]) -> ContextManager[T]:
     if not (hasattr(acm, "__aenter__") and hasattr(acm, "__aexit__")):
         raise TypeError(f"acm_to_cm() needs an async context manager, not {type(acm).__name__}")
     return _acm_bridge(acm)
-
-

@@ -1,4 +1,5 @@
 """Timer jobs: run on the C executor, never take the GIL while pending."""
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@
 The function runs on a pool thread that takes the GIL only for the call itself (CFFI's
 extern "Python"); the loop thread never runs Python. Use it for blocking calls that release
 the GIL (file I/O, C libraries); pure-Python CPU work still contends for the GIL."""
+
 from __future__ import annotations
 
 import itertools
@@ -74,8 +75,12 @@ class _WorkFuture(NativeFuture):
     def _settle_from_c(self) -> None:
         # A raised exception travels as OL_ERROR in C; hand back the original exception.
         h = self._handle
-        if lib.ol_future_state_get(h) == lib.OL_FUTURE_FAILED and self._entry[3] is not None \
-                and not self._entry[3][0] and self._claim():
+        if (
+            lib.ol_future_state_get(h) == lib.OL_FUTURE_FAILED
+            and self._entry[3] is not None
+            and not self._entry[3][0]
+            and self._claim()
+        ):
             self._settle_lazily(None, self._entry[3][1])
             return
         super()._settle_from_c()

@@ -1,5 +1,6 @@
 """Shared fixtures: the project's HTTP fixture server on loopback, and a helper to run
 Python snippets in a fresh interpreter (fork, exit, Ctrl-C, import-time checks)."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,9 @@ class Fixture:
 def start_fixture() -> Fixture:
     if not os.path.exists(FIXTURE_SERVER):
         pytest.skip(f"fixture server not built at {FIXTURE_SERVER}")
-    proc = subprocess.Popen([FIXTURE_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [FIXTURE_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     line = proc.stdout.readline()
     assert line.startswith("PORT "), f"fixture server said {line!r}"
     return Fixture(proc, int(line.split()[1]))
@@ -64,12 +66,19 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{port}/"
 
 
-def run_python(code: str, timeout: float = 30, env: dict | None = None,
-               **kwargs) -> subprocess.CompletedProcess:
+def run_python(
+    code: str, timeout: float = 30, env: dict | None = None, **kwargs
+) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter of this venv, with warnings shown."""
     full_env = dict(os.environ, PYTHONWARNINGS="default", PYTHONDEVMODE="1")
     if env:
         full_env.update(env)
     kwargs.setdefault("cwd", HERE)  # not python/, whose source tree would shadow the install
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=timeout, env=full_env, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        **kwargs,
+    )

@@ -1,12 +1,12 @@
 """http.agather: gather() for coroutines, against the fixture server."""
+
 from __future__ import annotations
 
 import asyncio
 import time
 
-import pytest
-
 import oneloop
+import pytest
 from oneloop import http
 
 
@@ -27,6 +27,7 @@ def test_agather_returns_responses_in_order(server):
 
     async def main():
         return await http.agather(reqs)
+
     results = asyncio.run(main())
     assert [len(r.content) for r in results[:6]] == [10, 2000, 100_000, 10, 10, 10]
     assert results[6].headers["x-echo-method"] == "POST"
@@ -40,12 +41,16 @@ def test_agather_from_sync_code_through_run_async_job(server):
 
 
 def test_C07_agather_mixed_outcomes(server, refused_url):
-    reqs = [server.url("/bytes/10"), refused_url,
-            http.Request("GET", server.url("/delay/3000"), timeout=0.05),
-            http.Request("GET", server.url("/status/500"), raise_for_status=True)]
+    reqs = [
+        server.url("/bytes/10"),
+        refused_url,
+        http.Request("GET", server.url("/delay/3000"), timeout=0.05),
+        http.Request("GET", server.url("/status/500"), raise_for_status=True),
+    ]
 
     async def main(return_exceptions):
         return await http.agather(reqs, return_exceptions=return_exceptions, timeout=20)
+
     results = asyncio.run(main(True))
     assert results[0].content == asyncio.run(main(True))[0].content
     assert isinstance(results[1], oneloop.ConnectionRefusedError)
@@ -63,8 +68,10 @@ def test_agather_timeout_cancels_what_is_still_running(server):
     before = cancelled_count()
 
     async def main():
-        return await http.agather([server.url("/delay/5000")] * 3 + [server.url("/bytes/1")],
-                                  timeout=0.1)
+        return await http.agather(
+            [server.url("/delay/5000")] * 3 + [server.url("/bytes/1")], timeout=0.1
+        )
+
     t0 = time.monotonic()
     with pytest.raises(oneloop.TimeoutError):
         asyncio.run(main())
@@ -82,6 +89,7 @@ def test_cancelling_the_awaiting_task_cancels_the_requests(server):
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
     asyncio.run(main())
     assert no_request_in_flight()
     assert cancelled_count() - before == 4
@@ -96,10 +104,12 @@ def test_agather_keeps_the_loop_free_while_waiting(server):
             while True:
                 await asyncio.sleep(0.01)
                 ticks += 1
+
         t = asyncio.ensure_future(ticker())
         results = await http.agather([server.url("/delay/300")] * 5)
         t.cancel()
         return results, ticks
+
     results, ticks = asyncio.run(main())
     assert [r.status for r in results] == [200] * 5
     assert ticks >= 5  # the loop ran other tasks during the 300 ms
@@ -121,6 +131,7 @@ def test_agather_on_uvloop(server):
 
     async def main():
         return [r.status for r in await http.agather([server.url("/json")] * 20)]
+
     loop = uvloop.new_event_loop()
     try:
         assert loop.run_until_complete(main()) == [200] * 20

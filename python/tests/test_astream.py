@@ -1,15 +1,14 @@
 """`async for` over HTTP bodies inside coroutines (oneloop.http.astream): no blocking of the
 asyncio loop, no thread per stream, back-pressure, closing and cancellation abort."""
+
 from __future__ import annotations
 
 import asyncio
 import time
 
-import pytest
-
 import oneloop
+import pytest
 from oneloop import _aio, http
-
 
 # For tests opening many connections at once: they are not left idle in the process-wide pool,
 # where a later test's request could be sent on one of them (curl retries a request whose
@@ -75,6 +74,7 @@ def test_astream_in_plain_asyncio_run(server):
     async def main():
         async with http.astream("GET", server.url("/chunked/5/10")) as s:
             return await s.read()
+
     assert asyncio.run(main()) == pattern(50)
 
 
@@ -108,8 +108,9 @@ def test_astream_50_concurrent_streams_all_progress(server):
 
     async def one(i):
         got = []
-        async with http.astream("GET", server.url("/chunked/10/100?interval=20"),
-                                headers=NO_REUSE) as s:
+        async with http.astream(
+            "GET", server.url("/chunked/10/100?interval=20"), headers=NO_REUSE
+        ) as s:
             async for c in s:
                 if not got:
                     events.append(("first", i))
@@ -130,14 +131,20 @@ def test_astream_50_concurrent_streams_all_progress(server):
 def test_astream_and_awaited_futures_share_the_notifier(server):
     # Iterator readiness and future completions arrive through one fd, mixed in one drain.
     async def body():
-        async with http.astream("GET", server.url("/chunked/10/100?interval=10"),
-                                headers=NO_REUSE) as s:
+        async with http.astream(
+            "GET", server.url("/chunked/10/100?interval=10"), headers=NO_REUSE
+        ) as s:
             return await s.read()
 
     async def main():  # on a fresh loop: its first tags are the same small numbers
-        return await asyncio.wait_for(asyncio.gather(
-            *(body() for _ in range(20)), *(oneloop.timer(0.01) for _ in range(20)),
-            *(http.aget(server.url("/delay/20"), headers=NO_REUSE) for _ in range(20))), 20)
+        return await asyncio.wait_for(
+            asyncio.gather(
+                *(body() for _ in range(20)),
+                *(oneloop.timer(0.01) for _ in range(20)),
+                *(http.aget(server.url("/delay/20"), headers=NO_REUSE) for _ in range(20)),
+            ),
+            20,
+        )
 
     out = asyncio.run(main())
     assert out[:20] == [pattern(1000)] * 20
@@ -163,10 +170,13 @@ def test_C14_astream_break_early_aborts_the_transfer(server):
     assert http.get(server.url("/json")).status == 200
 
 
-@pytest.mark.parametrize("path,error,before_error", [
-    ("/fault/reset", oneloop.RecvError, 1000),
-    ("/fault/truncated-chunked", oneloop.PartialResponseError, 300),
-])
+@pytest.mark.parametrize(
+    "path,error,before_error",
+    [
+        ("/fault/reset", oneloop.RecvError, 1000),
+        ("/fault/truncated-chunked", oneloop.PartialResponseError, 300),
+    ],
+)
 def test_C16_astream_fault_mid_body_raises(server, path, error, before_error):
     async def main():
         got = []
@@ -299,10 +309,13 @@ def test_astream_on_uvloop(server):
 
     async def main():
         assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+
         async def one():
-            async with http.astream("GET", server.url("/chunked/10/100?interval=5"),
-                                    headers=NO_REUSE) as s:
+            async with http.astream(
+                "GET", server.url("/chunked/10/100?interval=5"), headers=NO_REUSE
+            ) as s:
                 return await s.read()
+
         return await asyncio.gather(*(one() for _ in range(10)))
 
     loop = uvloop.new_event_loop()

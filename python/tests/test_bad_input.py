@@ -1,9 +1,9 @@
 """C15: bad input gives a clear exception of the usual kind; nothing is submitted."""
+
 from __future__ import annotations
 
-import pytest
-
 import oneloop
+import pytest
 from oneloop import http
 
 
@@ -14,34 +14,37 @@ def nothing_submitted():
     assert oneloop.stats()["submitted"] == before
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    (dict(url=None), TypeError),
-    (dict(url=b"http://x/"), TypeError),
-    (dict(url="http://x/\x00"), ValueError),
-    (dict(method=None), TypeError),
-    (dict(method="GE T"), ValueError),
-    (dict(timeout=-1), ValueError),
-    (dict(idle_timeout=-0.5), ValueError),
-    (dict(idle_timeout="5"), TypeError),
-    (dict(timeout="5"), TypeError),
-    (dict(connect_timeout=float("inf")), ValueError),
-    (dict(wait_timeout=-1), ValueError),
-    (dict(headers={"X-A": 1}), TypeError),
-    (dict(headers={"Bad Name": "v"}), ValueError),
-    (dict(headers={"X-A": "v\r\nInjected: 1"}), ValueError),
-    (dict(headers=5), TypeError),
-    (dict(headers=[("only-name",)]), TypeError),
-    (dict(body=12), TypeError),
-    (dict(body=b"x", json={}), TypeError),
-    (dict(follow_redirects=-1), ValueError),
-    (dict(follow_redirects="yes"), TypeError),
-    (dict(verify="".join(["x"]) and 3), TypeError),
-    (dict(http_version="4"), ValueError),
-    (dict(max_response_bytes=-5), ValueError),
-    (dict(auth="user:pw"), TypeError),
-    (dict(params=[1]), TypeError),
-    (dict(unknown_option=1), TypeError),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(url=None), TypeError),
+        (dict(url=b"http://x/"), TypeError),
+        (dict(url="http://x/\x00"), ValueError),
+        (dict(method=None), TypeError),
+        (dict(method="GE T"), ValueError),
+        (dict(timeout=-1), ValueError),
+        (dict(idle_timeout=-0.5), ValueError),
+        (dict(idle_timeout="5"), TypeError),
+        (dict(timeout="5"), TypeError),
+        (dict(connect_timeout=float("inf")), ValueError),
+        (dict(wait_timeout=-1), ValueError),
+        (dict(headers={"X-A": 1}), TypeError),
+        (dict(headers={"Bad Name": "v"}), ValueError),
+        (dict(headers={"X-A": "v\r\nInjected: 1"}), ValueError),
+        (dict(headers=5), TypeError),
+        (dict(headers=[("only-name",)]), TypeError),
+        (dict(body=12), TypeError),
+        (dict(body=b"x", json={}), TypeError),
+        (dict(follow_redirects=-1), ValueError),
+        (dict(follow_redirects="yes"), TypeError),
+        (dict(verify="".join(["x"]) and 3), TypeError),
+        (dict(http_version="4"), ValueError),
+        (dict(max_response_bytes=-5), ValueError),
+        (dict(auth="user:pw"), TypeError),
+        (dict(params=[1]), TypeError),
+        (dict(unknown_option=1), TypeError),
+    ],
+)
 def test_C15_http_bad_arguments(nothing_submitted, kwargs, exc):
     args = dict(method="GET", url="http://127.0.0.1:1/")
     args.update(kwargs)

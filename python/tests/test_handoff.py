@@ -1,6 +1,7 @@
 """The hand-off of coroutine results to waiting threads (oneloop._handoff, csrc/handoff.c):
 the selector that raises settled futures' flags as its loop blocks must still be a correct
 selector, and every way a future settles must raise its flag."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,9 +14,8 @@ import sys
 import threading
 import time
 
-import pytest
-
 import oneloop
+import pytest
 from oneloop import _handoff, _runner
 
 
@@ -59,7 +59,10 @@ def test_selector_reports_readiness_like_epoll(selector):
             ours = sorted((k.data, ev) for k, ev in selector.select(1.0))
             theirs = sorted((k.data, ev) for k, ev in baseline.select(1.0))
             assert ours == theirs
-        assert ("reader", selectors.EVENT_READ) in ours and ("writer", selectors.EVENT_WRITE) in ours
+        assert ("reader", selectors.EVENT_READ) in ours and (
+            "writer",
+            selectors.EVENT_WRITE,
+        ) in ours
         assert key_a.fileobj is a and key_b.fileobj is b
         baseline.close()
     finally:
@@ -97,18 +100,27 @@ def test_a_flag_never_raised_ends_the_spin_and_lets_the_waiter_sleep():
 
 
 def test_OL_WAIT_SPIN_US_sets_the_spin_budget():
-    code = ("import threading\n"
-            "from oneloop import _handoff\n"
-            "f = _handoff.new_flag()\n"
-            "threading.Timer(0.05, lambda: setattr(f, 'settled', 1)).start()\n"
-            "print(_handoff.spin(f))\n")
+    code = (
+        "import threading\n"
+        "from oneloop import _handoff\n"
+        "f = _handoff.new_flag()\n"
+        "threading.Timer(0.05, lambda: setattr(f, 'settled', 1)).start()\n"
+        "print(_handoff.spin(f))\n"
+    )
 
     def spin_with(us: str) -> str:
-        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "OL_WAIT_SPIN_US": us},
-                             capture_output=True, text=True, timeout=60, cwd="/")
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "OL_WAIT_SPIN_US": us},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd="/",
+        )
         return out.stdout.strip() or out.stderr
+
     assert spin_with("5000000") == "True"  # a 5 s budget outlasts the 50 ms timer
-    assert spin_with("0") == "False"       # off: the caller sleeps at once
+    assert spin_with("0") == "False"  # off: the caller sleeps at once
 
 
 async def forever():
@@ -136,6 +148,7 @@ def wait_in_a_thread(fut):
             fut.result(timeout=30)
         except BaseException as exc:
             outcome.append(exc)
+
     waiter = threading.Thread(target=wait)
     waiter.start()
     assert eventually(lambda: fut._handoff is not None)  # the waiter is spinning or asleep
@@ -162,6 +175,7 @@ def test_waiters_do_not_spin_while_other_jobs_are_in_flight():
 
     async def answer():
         return 7
+
     fut = oneloop.run_async_job(answer())
     assert fut.result(timeout=10) == 7
     assert fut._handoff is None
@@ -177,6 +191,7 @@ def test_failures_and_cancels_raise_the_flag_too():
         while not release.is_set():
             await asyncio.sleep(0.001)
         raise KeyError("x")
+
     failed = oneloop.run_async_job(boom_when_released())
     waiter, outcome = wait_in_a_thread(failed)
     release.set()
@@ -196,6 +211,7 @@ def test_failures_and_cancels_raise_the_flag_too():
 def test_a_custom_policy_keeps_its_own_loop_and_flags_are_raised_at_once():
     class Policy(asyncio.DefaultEventLoopPolicy):
         pass
+
     old = asyncio.get_event_loop_policy()
     asyncio.set_event_loop_policy(Policy())
     try:

@@ -1,5 +1,6 @@
 """Issue 13, the core runtime seen from Python: the executor cannot start when the process is
 out of file descriptors (libuv used to abort the process)."""
+
 from __future__ import annotations
 
 from conftest import run_python
@@ -34,6 +35,7 @@ def test_executor_out_of_descriptors_raises_error_and_recovers():
         first, last = r.stdout.strip().splitlines()
         assert last == "ok"
         if first != "started":
-            assert first.startswith("raised: ") and \
-                "could not start the oneloop executor" in first, first
+            assert (
+                first.startswith("raised: ") and "could not start the oneloop executor" in first
+            ), first
             assert "file descriptors" in first

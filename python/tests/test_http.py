@@ -1,4 +1,5 @@
 """Native HTTP against the project's fixture server on loopback."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,9 +7,8 @@ import concurrent.futures
 import gc
 import time
 
-import pytest
-
 import oneloop
+import pytest
 from oneloop import http
 
 
@@ -30,8 +30,11 @@ def test_body_view_without_copy_outlives_the_response(server):
     assert isinstance(view, memoryview) and view.readonly and bytes(view) == r.content
     del r
     import gc
+
     gc.collect()
-    assert len(view) == 5000 and bytes(view[:10]) == http.get(server.url("/bytes/5000")).content[:10]
+    assert (
+        len(view) == 5000 and bytes(view[:10]) == http.get(server.url("/bytes/5000")).content[:10]
+    )
     with pytest.raises(TypeError):
         view[0] = 1
     assert len(http.head(server.url("/bytes/5")).body) == 0
@@ -61,8 +64,12 @@ def test_methods_body_and_headers(server):
         assert r.headers["X-Echo-Method"] == method and r.content == "text é".encode()
     r = http.post(server.url("/echo"), json={"a": [1, 2]})
     assert r.json() == {"a": [1, 2]}
-    head = http.get(server.url("/echo/headers"), headers=[("X-One", "a"), ("X-One", "b")],
-                    user_agent="oneloop-test/1", params={"q": "x y"}).text
+    head = http.get(
+        server.url("/echo/headers"),
+        headers=[("X-One", "a"), ("X-One", "b")],
+        user_agent="oneloop-test/1",
+        params={"q": "x y"},
+    ).text
     assert "X-One: a" in head and "X-One: b" in head and "oneloop-test/1" in head
     assert "GET /echo/headers?q=x+y " in head
     assert http.head(server.url("/bytes/100")).content == b""
@@ -72,7 +79,9 @@ def test_multi_valued_headers_in_order(server):
     h = http.get(server.url("/headers/multi")).headers
     assert h.get_all("set-cookie") == ["a=1", "b=2"]
     assert h["SET-COOKIE"] == "a=1" and "x-mixed-case" in h
-    assert [n for n, _ in h.items()].index("Set-Cookie") < [n for n, _ in h.items()].index("X-Mixed-Case")
+    assert [n for n, _ in h.items()].index("Set-Cookie") < [n for n, _ in h.items()].index(
+        "X-Mixed-Case"
+    )
 
 
 def test_decompress(server):
@@ -93,8 +102,9 @@ def test_C20_redirects_off_by_default_then_followed(server):
 def test_C20_credentials_not_sent_to_another_host(server):
     # 127.0.0.1 -> localhost is another host name for curl.
     target = f"http://localhost:{server.port}/echo/headers"
-    r = http.get(server.url("/redirect-to?url=" + target), follow_redirects=True,
-                 auth=("user", "secret"))
+    r = http.get(
+        server.url("/redirect-to?url=" + target), follow_redirects=True, auth=("user", "secret")
+    )
     assert r.status == 200 and "Authorization" not in r.text
     same = http.get(server.url("/echo/headers"), auth=("user", "secret"))
     assert "Authorization: Basic" in same.text
@@ -113,8 +123,12 @@ def test_C19_C20_redirect_to_file_refused_although_protocols_allow_file(server):
     url = server.url("/redirect-to?url=file:///etc/hostname")
     with pytest.raises(oneloop.ProtocolDeniedError):
         http.get(url, follow_redirects=True, protocols=["http", "https", "file"])
-    r = http.get(url, follow_redirects=True, protocols="http,https,file",
-                 redirect_protocols=["http", "https", "file"])
+    r = http.get(
+        url,
+        follow_redirects=True,
+        protocols="http,https,file",
+        redirect_protocols=["http", "https", "file"],
+    )
     with open("/etc/hostname", "rb") as f:
         assert r.content == f.read() and r.status != 302
 
@@ -137,12 +151,15 @@ def test_C16_dns_failure():
         http.get("http://no-such-host.invalid/", connect_timeout=5)
 
 
-@pytest.mark.parametrize("path, error", [
-    ("/fault/truncated-chunked", oneloop.PartialResponseError),
-    ("/fault/short", oneloop.PartialResponseError),
-    ("/fault/slow-drip?bytes=100&interval=200", oneloop.TimeoutError),
-    ("/fault/no-answer", oneloop.TimeoutError),
-])
+@pytest.mark.parametrize(
+    "path, error",
+    [
+        ("/fault/truncated-chunked", oneloop.PartialResponseError),
+        ("/fault/short", oneloop.PartialResponseError),
+        ("/fault/slow-drip?bytes=100&interval=200", oneloop.TimeoutError),
+        ("/fault/no-answer", oneloop.TimeoutError),
+    ],
+)
 def test_C16_server_faults(server, path, error):
     with pytest.raises(error) as info:
         http.get(server.url(path), timeout=0.5)
@@ -158,21 +175,34 @@ def test_C16_server_closes_without_reply(server):
     assert info.value.message
 
 
-@pytest.mark.parametrize("path, error", [
-    ("/fault/reset", oneloop.RecvError),
-    ("/fault/garbage", oneloop.ProtocolError),
-    ("/fault/big-headers", oneloop.TooLargeError),
-])
+@pytest.mark.parametrize(
+    "path, error",
+    [
+        ("/fault/reset", oneloop.RecvError),
+        ("/fault/garbage", oneloop.ProtocolError),
+        ("/fault/big-headers", oneloop.TooLargeError),
+    ],
+)
 def test_C16_server_faults_documented_errors(server, path, error):
     with pytest.raises(error):
         http.get(server.url(path), timeout=2)
 
 
 def test_C16_every_fault_settles_no_future_left(server):
-    paths = ["/fault/reset", "/fault/garbage", "/fault/big-headers", "/fault/short",
-             "/fault/truncated-chunked", "/fault/close", "/fault/lie-length"]
-    results = http.gather([http.Request("GET", server.url(p), timeout=2) for p in paths],
-                          return_exceptions=True, timeout=20)
+    paths = [
+        "/fault/reset",
+        "/fault/garbage",
+        "/fault/big-headers",
+        "/fault/short",
+        "/fault/truncated-chunked",
+        "/fault/close",
+        "/fault/lie-length",
+    ]
+    results = http.gather(
+        [http.Request("GET", server.url(p), timeout=2) for p in paths],
+        return_exceptions=True,
+        timeout=20,
+    )
     assert len(results) == len(paths)
     for r in results:
         assert isinstance(r, (oneloop.Error, oneloop.Response))
@@ -209,9 +239,13 @@ def test_C05_cancel_in_flight_request(server):
 
 
 def test_C07_gather_mixed_outcomes(server, refused_url):
-    reqs = [server.url("/bytes/10"), ("POST", server.url("/echo")), refused_url,
-            http.Request("GET", server.url("/delay/3000"), timeout=0.05),
-            http.Request("GET", server.url("/status/500"))]
+    reqs = [
+        server.url("/bytes/10"),
+        ("POST", server.url("/echo")),
+        refused_url,
+        http.Request("GET", server.url("/delay/3000"), timeout=0.05),
+        http.Request("GET", server.url("/status/500")),
+    ]
     results = http.gather(reqs, return_exceptions=True, timeout=20)
     assert results[0].content and results[1].headers["x-echo-method"] == "POST"
     assert isinstance(results[2], oneloop.ConnectionRefusedError)
@@ -230,8 +264,9 @@ def test_gather_wait_timeout_cancels_the_rest(server):
 def test_C08_concurrent_futures_interop(server):
     slow = http.submit("GET", server.url("/delay/2000"))
     fast = http.submit("GET", server.url("/bytes/5"))
-    done, pending = concurrent.futures.wait([slow, fast], timeout=10,
-                                            return_when=concurrent.futures.FIRST_COMPLETED)
+    done, pending = concurrent.futures.wait(
+        [slow, fast], timeout=10, return_when=concurrent.futures.FIRST_COMPLETED
+    )
     assert done == {fast} and pending == {slow}
     slow.cancel()
     futs = [http.submit("GET", server.url(f"/delay/{d}")) for d in (600, 0, 300)]
@@ -298,6 +333,7 @@ def test_await_native_http_inside_coroutines(server):
         resps = await asyncio.gather(*(http.submit("GET", server.url("/json")) for _ in range(50)))
         one = await http.aget(server.url("/bytes/7"))
         return [r.status for r in resps], len(one.content)
+
     statuses, n = oneloop.run_async_job(fan_out()).result(timeout=20)
     assert statuses == [200] * 50 and n == 7
 
@@ -308,6 +344,7 @@ def test_await_native_http_failure_inside_coroutine(refused_url):
             await http.aget(refused_url)
         except oneloop.ConnectionRefusedError as exc:
             return exc.code
+
     assert oneloop.run_async_job(go()).result(timeout=10) == oneloop.ConnectionRefusedError.code
 
 
@@ -318,6 +355,7 @@ def test_C11_blocking_http_in_coroutine_loop_raises(server):
         with pytest.raises(RuntimeError):
             http.gather([server.url("/json")])
         return "ok"
+
     assert oneloop.run_async_job(go()).result(timeout=10) == "ok"
 
 
@@ -328,6 +366,7 @@ def test_C10_16_threads_x_1000_calls(server):
             r = http.get(server.url("/bytes/10"))
             ok += r.status == 200 and len(r.content) == 10
         return ok
+
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         assert list(pool.map(worker, range(16))) == [1000] * 16
 
@@ -344,6 +383,7 @@ def test_body_buffers_are_reused_across_batches(server):
 
     def buffers(responses):
         return {int(ffi.cast("uintptr_t", lib.ol_response_body(r._resp))) for r in responses}
+
     urls = [server.url("/bytes/102400")] * 100
     assert [len(r.body) for r in http.gather(urls)] == [102400] * 100  # warm: connections, handles
     released = http.gather(urls)

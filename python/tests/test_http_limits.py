@@ -1,13 +1,13 @@
 """Issue 13 points 20 and 22: default timeouts, 0 = no limit, the idle timeout, and decoding
 (decompress=True) done at the consumer's pace."""
+
 from __future__ import annotations
 
 import socket
 import time
 
-import pytest
-
 import oneloop
+import pytest
 from oneloop import http
 
 
@@ -51,8 +51,17 @@ def test_defaults_are_reported_and_the_connect_timeout_applies():
         assert time.monotonic() - t0 < 5
 
 
-@pytest.mark.parametrize("option", ["timeout", "connect_timeout", "idle_timeout",
-                                    "max_response_bytes", "low_speed_limit", "low_speed_time"])
+@pytest.mark.parametrize(
+    "option",
+    [
+        "timeout",
+        "connect_timeout",
+        "idle_timeout",
+        "max_response_bytes",
+        "low_speed_limit",
+        "low_speed_time",
+    ],
+)
 def test_zero_means_no_limit(server, option):
     resp = http.get(server.url("/fault/slow-drip?bytes=4&interval=100"), **{option: 0})
     assert resp.status == 200 and resp.content == b"abcd"
@@ -72,8 +81,9 @@ def test_idle_timeout_restarts_on_every_byte(server):
 
 def test_idle_timeout_does_not_count_while_the_consumer_holds_the_stream(server):
     size = 4 * 1024 * 1024
-    with http.stream("GET", server.url(f"/bytes/{size}"), buffer_size=16 * 1024,
-                     idle_timeout=0.3) as s:
+    with http.stream(
+        "GET", server.url(f"/bytes/{size}"), buffer_size=16 * 1024, idle_timeout=0.3
+    ) as s:
         first = s.read_chunk()
         time.sleep(1.5)  # five idle timeouts, with the channel full
         total = len(first) + sum(len(c) for c in s)

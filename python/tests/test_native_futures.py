@@ -1,5 +1,6 @@
 """Native futures (timer jobs on the C executor): outcomes, waits, cancellation,
 concurrent.futures interoperability, awaiting inside coroutines."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +9,8 @@ import gc
 import threading
 import time
 
-import pytest
-
 import oneloop
+import pytest
 
 
 def test_C01_timer_settles_once_with_its_value():
@@ -65,8 +65,9 @@ def test_C07_wait_all_mixed_outcomes():
 def test_C08_wait_any_returns_first_rest_continue():
     slow = oneloop.timer(5)
     fast = oneloop.timer(0.01)
-    done, not_done = concurrent.futures.wait([slow, fast], timeout=10,
-                                             return_when=concurrent.futures.FIRST_COMPLETED)
+    done, not_done = concurrent.futures.wait(
+        [slow, fast], timeout=10, return_when=concurrent.futures.FIRST_COMPLETED
+    )
     assert done == {fast} and not_done == {slow}
     assert not slow.done()  # still running
     slow.cancel()
@@ -108,6 +109,7 @@ def test_native_future_awaitable_in_coroutines():
         t0 = time.monotonic()
         values = await asyncio.gather(*(oneloop.timer(0.05) for _ in range(50)))
         return values, time.monotonic() - t0
+
     values, took = oneloop.run_async_job(main()).result(timeout=10)
     assert values == [50] * 50
 
@@ -121,10 +123,12 @@ def test_awaiting_does_not_block_the_asyncio_loop():
             while True:
                 await asyncio.sleep(0.005)
                 ticks += 1
+
         t = asyncio.create_task(ticker())
         await oneloop.timer(0.1)
         t.cancel()
         return ticks
+
     assert oneloop.run_async_job(main()).result(timeout=10) >= 3
 
 
@@ -134,6 +138,7 @@ def test_cancelling_the_awaiting_task_cancels_the_native_job():
     async def main():
         fut = holder["fut"] = oneloop.timer(3600)
         await fut
+
     job = oneloop.run_async_job(main())
     deadline = time.monotonic() + 10
     while "fut" not in holder and time.monotonic() < deadline:
@@ -149,12 +154,14 @@ def test_cancelling_the_awaiting_task_cancels_the_native_job():
 def test_awaiting_in_a_plain_asyncio_run():
     async def main():
         return await oneloop.timer(0.01)
+
     assert asyncio.run(main()) == 10
 
 
 def test_C10_threads_submit_and_wait_timers():
     def worker(_):
         return sum(oneloop.timer(0).result(timeout=30) + 1 for _ in range(500))
+
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         assert list(pool.map(worker, range(16))) == [500] * 16
 
@@ -184,6 +191,7 @@ def test_error_hierarchy():
 def test_asyncio_wrap_future_of_a_native_future():
     async def main():
         return await asyncio.wrap_future(oneloop.timer(0.01))
+
     assert asyncio.run(main()) == 10
 
 
@@ -200,9 +208,11 @@ def test_huge_wait_timeouts_wait_for_the_result(server, timeout):
     async def later():
         await asyncio.sleep(0.05)
         return "late"
+
     assert oneloop.run_async_job(later()).result(timeout=timeout) == "late"
     r = oneloop.http.get(server.url("/fault/slow-drip?bytes=2&interval=50"), wait_timeout=timeout)
     assert r.status == 200 and len(r.content) == 2
-    with oneloop.http.stream("GET", server.url("/fault/slow-drip?bytes=2&interval=50"),
-                             wait_timeout=timeout) as s:
+    with oneloop.http.stream(
+        "GET", server.url("/fault/slow-drip?bytes=2&interval=50"), wait_timeout=timeout
+    ) as s:
         assert len(s.read()) == 2

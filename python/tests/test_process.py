@@ -1,5 +1,6 @@
 """Process life in fresh interpreters: import starts nothing, fork, exit with jobs in flight,
 Ctrl-C during waits, one shared executor (the shared library)."""
+
 from __future__ import annotations
 
 import signal
@@ -8,7 +9,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import HERE, run_python
 
 
@@ -18,7 +18,8 @@ def test_import_starts_no_thread_and_checks_versions():
         "import oneloop\n"
         "assert threading.active_count() == n, threading.enumerate()\n"
         "assert oneloop.HEADER_VERSION == oneloop.LIBRARY_VERSION\n"
-        "print('ok')")
+        "print('ok')"
+    )
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
     assert r.stderr == ""
 
@@ -34,7 +35,8 @@ def test_C25_links_the_shared_library_one_executor():
         "other.ol_loop_default.restype = ctypes.c_void_p\n"
         "ours = int(ffi.cast('uintptr_t', lib.ol_loop_default()))\n"
         "assert other.ol_loop_default() == ours\n"
-        "print('ok')")
+        "print('ok')"
+    )
     r = run_python(code)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
@@ -43,16 +45,16 @@ def test_C22_fork_child_gets_a_working_executor(server):
     code = f"""
 import os, asyncio, oneloop
 async def noop(): return 'coro'
-assert oneloop.http.get({server.url('/json')!r}).status == 200
+assert oneloop.http.get({server.url("/json")!r}).status == 200
 assert oneloop.run_async_job(noop()).result(timeout=10) == 'coro'
 assert oneloop.timer(0.01).result(timeout=10) == 10
 pid = os.fork()
 if pid == 0:
     try:
-        ok = len(oneloop.http.get({server.url('/bytes/3')!r}).content) == 3
+        ok = len(oneloop.http.get({server.url("/bytes/3")!r}).content) == 3
         ok = ok and oneloop.run_async_job(noop()).result(timeout=10) == 'coro'
         ok = ok and oneloop.timer(0.01).result(timeout=10) == 10
-        async def aw(): return (await oneloop.http.submit('GET', {server.url('/json')!r})).status
+        async def aw(): return (await oneloop.http.submit('GET', {server.url("/json")!r})).status
         ok = ok and oneloop.run_async_job(aw()).result(timeout=10) == 200
         os._exit(0 if ok else 3)
     except BaseException as e:
@@ -60,7 +62,7 @@ if pid == 0:
         os._exit(4)
 _, status = os.waitpid(pid, 0)
 assert os.waitstatus_to_exitcode(status) == 0, status
-assert oneloop.http.get({server.url('/json')!r}).status == 200  # the parent still works
+assert oneloop.http.get({server.url("/json")!r}).status == 200  # the parent still works
 print('ok')
 """
     r = run_python(code, env={"PYTHONWARNINGS": "ignore::DeprecationWarning"})
@@ -77,7 +79,7 @@ async def slow():
 job = oneloop.run_async_job(slow())
 queued = [oneloop.run_async_job(slow()) for _ in range(3)]
 timer = oneloop.timer(60)
-stream = oneloop.http.stream('GET', {server.url('/fault/slow-drip?bytes=100&interval=2000')!r})
+stream = oneloop.http.stream('GET', {server.url("/fault/slow-drip?bytes=100&interval=2000")!r})
 pid = os.fork()
 if pid == 0:
     def raise_(exc):
@@ -212,9 +214,9 @@ def test_C22_multiprocessing_fork_pool(server):
     code = f"""
 import multiprocessing as mp, oneloop
 def work(i):
-    return oneloop.http.get({server.url('/bytes/')!r} + str(i)).status
+    return oneloop.http.get({server.url("/bytes/")!r} + str(i)).status
 if __name__ == '__main__':
-    oneloop.http.get({server.url('/json')!r})
+    oneloop.http.get({server.url("/json")!r})
     with mp.get_context('fork').Pool(2) as pool:
         assert pool.map(work, range(1, 9)) == [200] * 8
     print('ok')
@@ -229,15 +231,15 @@ import asyncio, threading, oneloop
 async def forever():
     await asyncio.sleep(3600)
 async def awaiting_native():
-    await oneloop.http.submit('GET', {server.url('/delay/60000')!r})
+    await oneloop.http.submit('GET', {server.url("/delay/60000")!r})
 futs = [oneloop.run_async_job(forever()) for _ in range(5)]
 futs.append(oneloop.run_async_job(awaiting_native()))
-natives = [oneloop.http.submit('GET', {server.url('/delay/60000')!r}) for _ in range(20)]
+natives = [oneloop.http.submit('GET', {server.url("/delay/60000")!r}) for _ in range(20)]
 natives.append(oneloop.timer(3600))
 natives[0].add_done_callback(lambda f: None)  # starts the delivery thread too
 threading.Thread(target=lambda: natives[1].result(), daemon=True).start()
 threading.Thread(target=lambda: futs[0].result(), daemon=True).start()
-with oneloop.http.stream('GET', {server.url('/chunked/100000/1000?interval=10')!r}) as s:
+with oneloop.http.stream('GET', {server.url("/chunked/100000/1000?interval=10")!r}) as s:
     s.read_chunk()
     held = s
 print('exiting', flush=True)
@@ -252,8 +254,13 @@ print('exiting', flush=True)
 
 
 def _interrupt(code: str) -> subprocess.CompletedProcess:
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, cwd=HERE)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=HERE,
+    )
     line = p.stdout.readline()
     assert line.strip() == "waiting", line + p.stderr.read()
     time.sleep(0.3)
@@ -276,21 +283,37 @@ print('not interrupted')
 """
 
 
-@pytest.mark.parametrize("name, setup, wait", [
-    ("coroutine", "async def f(): await asyncio.sleep(3600)\nfut = oneloop.run_async_job(f())",
-     "fut.result()"),
-    ("timer", "fut = oneloop.timer(3600)", "fut.result()"),
-    ("http_future", "fut = oneloop.http.submit('GET', URL)", "fut.result()"),
-    ("http_blocking", "fut = None", "oneloop.http.get(URL)"),
-    ("gather", "fut = None", "oneloop.http.gather([URL, URL])"),
-    ("stream", "fut = None\ns = oneloop.http.stream('GET', URL.replace('/delay/60000', "
-               "'/chunked/1000/10?interval=1000'))", "list(s)"),
-    ("work", "import time\nfut = oneloop.work.submit(time.sleep, 2)\n"
-             "blocked = oneloop.work.submit(time.sleep, 2)", "fut.result(); blocked.result()"),
-    ("complete_async_jobs",
-     "async def f(): await asyncio.sleep(3600)\nfut = oneloop.run_async_job(f())",
-     "oneloop.complete_async_jobs(fut)"),
-])
+@pytest.mark.parametrize(
+    "name, setup, wait",
+    [
+        (
+            "coroutine",
+            "async def f(): await asyncio.sleep(3600)\nfut = oneloop.run_async_job(f())",
+            "fut.result()",
+        ),
+        ("timer", "fut = oneloop.timer(3600)", "fut.result()"),
+        ("http_future", "fut = oneloop.http.submit('GET', URL)", "fut.result()"),
+        ("http_blocking", "fut = None", "oneloop.http.get(URL)"),
+        ("gather", "fut = None", "oneloop.http.gather([URL, URL])"),
+        (
+            "stream",
+            "fut = None\ns = oneloop.http.stream('GET', URL.replace('/delay/60000', "
+            "'/chunked/1000/10?interval=1000'))",
+            "list(s)",
+        ),
+        (
+            "work",
+            "import time\nfut = oneloop.work.submit(time.sleep, 2)\n"
+            "blocked = oneloop.work.submit(time.sleep, 2)",
+            "fut.result(); blocked.result()",
+        ),
+        (
+            "complete_async_jobs",
+            "async def f(): await asyncio.sleep(3600)\nfut = oneloop.run_async_job(f())",
+            "oneloop.complete_async_jobs(fut)",
+        ),
+    ],
+)
 def test_C24_ctrl_c_cancels_the_wait_and_reraises(server, name, setup, wait):
     setup = f"URL = {server.url('/delay/60000')!r}\n" + setup
     r = _interrupt(INTERRUPT_TEMPLATE.format(setup=setup, wait=wait))
@@ -324,7 +347,8 @@ def test_configure_limits_connections_per_host(server):
         "    assert 'first use' in str(e)\n"
         "else:\n"
         "    raise AssertionError('configure after first use')\n"
-        "print('ok')")
+        "print('ok')"
+    )
     r = run_python(code)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
@@ -336,7 +360,8 @@ def test_environment_sets_the_executor_limits(server):
         f"base = {server.url('')!r}\n"
         "before = http.get(base + '/stats').json()['connections']\n"
         "http.gather([base + '/delay/50'] * 20)\n"
-        "print(http.get(base + '/stats').json()['connections'] - before)")
+        "print(http.get(base + '/stats').json()['connections'] - before)"
+    )
     limited = run_python(code, env={"ONELOOP_MAX_HOST_CONNECTIONS": "1"})
     assert limited.returncode == 0 and limited.stdout.strip() == "0", limited.stderr
     unlimited = run_python(code, env={"ONELOOP_MAX_HOST_CONNECTIONS": "0"})

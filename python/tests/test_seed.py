@@ -1,5 +1,6 @@
 """The seed API (run_async_job, complete_async_jobs, async_to_sync, agen_to_gen, acm_to_cm,
 set/get_event_loop) against a real asyncio loop thread."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +12,8 @@ import inspect
 import threading
 import time
 
-import pytest
-
 import oneloop
+import pytest
 
 request_id = contextvars.ContextVar("request_id", default="none")
 
@@ -38,6 +38,7 @@ def test_C01_run_async_job_result():
 def test_C01_coroutine_that_never_suspends():
     async def now():
         return "now"
+
     assert oneloop.run_async_job(now()).result(timeout=10) == "now"
 
 
@@ -51,6 +52,7 @@ def test_C02_exception_propagates_with_its_type():
 def test_runs_on_a_python_thread_that_is_not_the_caller():
     async def where():
         return threading.current_thread().name, asyncio.current_task() is not None
+
     name, in_task = oneloop.run_async_job(where()).result(timeout=10)
     assert name == "oneloop-coroutines" and in_task
     assert oneloop.get_event_loop().is_running()
@@ -60,6 +62,7 @@ def test_asyncio_timeout_works_inside_a_job():
     async def slow():
         async with asyncio.timeout(0.01):
             await asyncio.sleep(10)
+
     with pytest.raises(TimeoutError):
         oneloop.run_async_job(slow()).result(timeout=10)
 
@@ -67,10 +70,12 @@ def test_asyncio_timeout_works_inside_a_job():
 def test_awaitable_that_is_not_a_coroutine():
     async def make():
         return asyncio.get_running_loop().create_future()
+
     # A Task is an awaitable too.
     class Aw:
         def __await__(self):
             return double(5).__await__()
+
     assert oneloop.run_async_job(Aw()).result(timeout=10) == 10
 
 
@@ -79,6 +84,7 @@ def test_contextvars_are_carried_into_the_coroutine_and_not_back():
         seen = request_id.get()
         request_id.set("changed-inside")
         return seen
+
     token = request_id.set("req-42")
     try:
         assert oneloop.run_async_job(read_and_set()).result(timeout=10) == "req-42"
@@ -91,6 +97,7 @@ def test_contextvars_survive_suspension():
     async def later():
         await asyncio.sleep(0.01)
         return request_id.get()
+
     ctx = contextvars.copy_context()
     ctx.run(request_id.set, "ctx-value")
     assert ctx.run(lambda: oneloop.run_async_job(later()).result(timeout=10)) == "ctx-value"
@@ -107,6 +114,7 @@ def test_C05_future_cancel_cancels_the_task():
         except asyncio.CancelledError:
             seen.append("cancelled")
             raise
+
     fut = oneloop.run_async_job(forever())
     assert started.wait(10)
     assert fut.cancel()
@@ -137,8 +145,9 @@ def test_C03_wait_timeout_then_result():
 def test_C07_complete_async_jobs_mixed_outcomes():
     cancelled = oneloop.run_async_job(asyncio.sleep(3600))
     cancelled.cancel()
-    futs = oneloop.complete_async_jobs(double(1), fail("bad"), double(3), cancelled,
-                                       oneloop.timer(0.01), timeout=10)
+    futs = oneloop.complete_async_jobs(
+        double(1), fail("bad"), double(3), cancelled, oneloop.timer(0.01), timeout=10
+    )
     assert isinstance(futs, tuple) and len(futs) == 5
     assert all(f.done() for f in futs)
     assert futs[0].result() == 2
@@ -151,8 +160,9 @@ def test_C07_complete_async_jobs_mixed_outcomes():
 def test_C08_concurrent_futures_wait_first_completed():
     slow = oneloop.run_async_job(asyncio.sleep(5))
     fast = oneloop.run_async_job(double(4))
-    done, not_done = concurrent.futures.wait([slow, fast], timeout=10,
-                                             return_when=concurrent.futures.FIRST_COMPLETED)
+    done, not_done = concurrent.futures.wait(
+        [slow, fast], timeout=10, return_when=concurrent.futures.FIRST_COMPLETED
+    )
     assert fast in done and slow in not_done
     slow.cancel()
 
@@ -216,6 +226,7 @@ def test_agen_to_gen_exception_propagates():
     async def broken():
         yield 1
         raise KeyError("inside")
+
     gen = oneloop.agen_to_gen(broken())
     assert next(gen) == 1
     with pytest.raises(KeyError, match="inside"):
@@ -255,6 +266,7 @@ def test_acm_to_cm():
             yield "res"
         finally:
             log.append("exit")
+
     with oneloop.acm_to_cm(resource()) as r:
         assert r == "res"
     assert log == ["enter", "exit"]
@@ -272,6 +284,7 @@ def test_C11_blocking_from_the_coroutine_loop_raises_at_once():
         except RuntimeError as exc:
             return str(exc)
         return "no error"
+
     msg = oneloop.run_async_job(blocking_inside()).result(timeout=10)
     assert "deadlock" in msg
 
@@ -280,6 +293,7 @@ def test_C11_blocking_from_the_coroutine_loop_raises_at_once():
             oneloop.timer(1).result()
         except RuntimeError as exc:
             return type(exc).__name__
+
     assert oneloop.run_async_job(http_inside()).result(timeout=10) == "DeadlockError"
 
 
@@ -302,6 +316,7 @@ def test_set_event_loop_own_loop_then_back():
 
         async def which():
             return asyncio.get_running_loop()
+
         assert oneloop.run_async_job(which()).result(timeout=10) is loop
     finally:
         oneloop.set_event_loop(None)
@@ -350,6 +365,7 @@ def test_set_event_loop_attaches_to_an_app_running_loop():
 
         async def which():
             return threading.get_ident()
+
         assert oneloop.run_async_job(which()).result(timeout=10) == t.ident
     finally:
         oneloop.set_event_loop(None)
@@ -366,6 +382,7 @@ def test_set_event_loop_uvloop():
         async def work():
             await asyncio.sleep(0.001)
             return await oneloop.timer(0.001), type(asyncio.get_running_loop()).__module__
+
         value, module = oneloop.run_async_job(work()).result(timeout=10)
         assert value == 1 and module.startswith("uvloop")
     finally:
@@ -384,6 +401,7 @@ def test_set_event_loop_bad_input():
 def test_C10_many_threads_run_async_job():
     def worker(k):
         return sum(oneloop.run_async_job(double(i)).result(timeout=30) for i in range(200))
+
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         totals = list(pool.map(worker, range(16)))
     assert totals == [sum(2 * i for i in range(200))] * 16
@@ -396,7 +414,11 @@ def test_job_future_callbacks_and_as_completed():
     fut.add_done_callback(lambda f: (seen.append(f.result()), done_event.set()))
     assert done_event.wait(10) and seen == ["cb"]
     futs = [oneloop.run_async_job(asyncio.sleep(d, result=d)) for d in (0.06, 0.0, 0.03)]
-    assert [f.result() for f in concurrent.futures.as_completed(futs, timeout=10)] == [0.0, 0.03, 0.06]
+    assert [f.result() for f in concurrent.futures.as_completed(futs, timeout=10)] == [
+        0.0,
+        0.03,
+        0.06,
+    ]
 
 
 def test_job_future_cannot_be_set_by_hand():
@@ -414,4 +436,5 @@ def test_set_event_loop_from_inside_that_loop():
             return await asyncio.wrap_future(fut)
         finally:
             oneloop.set_event_loop(None)
+
     assert asyncio.run(main()) == 10

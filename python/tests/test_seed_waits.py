@@ -1,5 +1,6 @@
 """The seed API's blocking waits: complete_async_jobs(timeout=) is one deadline for the whole
 call, and the sync bridges refuse to block a thread that runs an asyncio event loop."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,9 +10,8 @@ import threading
 import time
 import warnings
 
-import pytest
-
 import oneloop
+import pytest
 
 
 async def quick(x):
@@ -45,9 +45,13 @@ def test_complete_async_jobs_deadline_keeps_finished_outcomes_and_cancels_late_j
     seen = [threading.Event() for _ in range(2)]
     t0 = time.monotonic()
     futs = oneloop.complete_async_jobs(
-        quick(1), fail("bad"), asyncio.sleep(0.01, result="soon"),
-        sleeper(3600, "never", seen[0]), sleeper(3600, "never", seen[1]),
-        timeout=0.5)
+        quick(1),
+        fail("bad"),
+        asyncio.sleep(0.01, result="soon"),
+        sleeper(3600, "never", seen[0]),
+        sleeper(3600, "never", seen[1]),
+        timeout=0.5,
+    )
     elapsed = time.monotonic() - t0
     assert isinstance(futs, tuple) and len(futs) == 5
     assert elapsed < 5.0  # the deadline (0.5 s), with a 10x margin
@@ -68,7 +72,8 @@ def test_complete_async_jobs_timeout_is_for_the_whole_call_not_each_future():
     seen = [threading.Event() for _ in range(4)]
     delays = [0.2, 0.9, 1.6, 2.3]
     futs = oneloop.complete_async_jobs(
-        *(sleeper(d, d, ev) for d, ev in zip(delays, seen)), timeout=1.0)
+        *(sleeper(d, d, ev) for d, ev in zip(delays, seen)), timeout=1.0
+    )
     assert futs[0].result() == 0.2
     assert futs[2].cancelled() and futs[3].cancelled()
     assert seen[2].wait(10) and seen[3].wait(10)
@@ -100,6 +105,7 @@ def test_complete_async_jobs_on_the_coroutine_loop_raises_instead_of_deadlocking
         except BaseException as exc:  # noqa: BLE001 - the pre-fix outcome, reported as such
             return f"not refused: {type(exc).__name__}"
         return "not refused"
+
     assert oneloop.run_async_job(inside()).result(timeout=10) == "DeadlockError"
 
 
@@ -114,6 +120,7 @@ def test_async_to_sync_inside_asyncio_run_raises_a_clear_runtime_error():
         with pytest.raises(RuntimeError, match="event loop") as info:
             add(1, 2)
         return str(info.value)
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # no coroutine left un-awaited
         msg = asyncio.run(main())
@@ -124,6 +131,7 @@ def test_async_to_sync_inside_asyncio_run_raises_a_clear_runtime_error():
 def test_async_to_sync_from_a_worker_thread_of_a_running_loop_works():
     async def main():
         return await asyncio.get_running_loop().run_in_executor(None, add, 2, 3)
+
     assert asyncio.run(main()) == 5
 
 

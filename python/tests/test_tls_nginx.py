@@ -1,5 +1,6 @@
 """C18 TLS and HTTP/2 against Debian's nginx, started here on a free loopback port with a CA
 and a certificate for "localhost" made at test time."""
+
 from __future__ import annotations
 
 import os
@@ -9,9 +10,8 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 import oneloop
+import pytest
 from oneloop import http
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -28,14 +28,53 @@ def _free_port() -> int:
 def _make_certs(d: str) -> None:
     def run(*args: str) -> None:
         subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=oneloop test CA",
-        "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.pem")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-        "-keyout", f"{d}/server.key", "-out", f"{d}/server.csr")
+
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=oneloop test CA",
+        "-keyout",
+        f"{d}/ca.key",
+        "-out",
+        f"{d}/ca.pem",
+    )
+    run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        f"{d}/server.key",
+        "-out",
+        f"{d}/server.csr",
+    )
     with open(f"{d}/ext.cnf", "w") as f:
         f.write("subjectAltName=DNS:localhost\n")
-    run("x509", "-req", "-in", f"{d}/server.csr", "-CA", f"{d}/ca.pem", "-CAkey", f"{d}/ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", f"{d}/ext.cnf", "-out", f"{d}/server.pem")
+    run(
+        "x509",
+        "-req",
+        "-in",
+        f"{d}/server.csr",
+        "-CA",
+        f"{d}/ca.pem",
+        "-CAkey",
+        f"{d}/ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        f"{d}/ext.cnf",
+        "-out",
+        f"{d}/server.pem",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +108,9 @@ http {{
 """
     with open(f"{d}/nginx.conf", "w") as f:
         f.write(conf)
-    proc = subprocess.Popen([NGINX, "-p", d, "-c", f"{d}/nginx.conf"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [NGINX, "-p", d, "-c", f"{d}/nginx.conf"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -143,10 +183,21 @@ if how == "os._exit":
 def test_C23_exit_with_300_https_requests_in_flight_never_crashes(nginx, how):
     outcomes = []
     for seed in range(20):
-        r = subprocess.run([sys.executable, "-c", _EXIT_WITH_HTTPS, str(nginx["port"]),
-                            nginx["ca"], how, str(seed)],
-                           capture_output=True, text=True, timeout=60,
-                           cwd=os.path.dirname(__file__))  # python/ would shadow the install
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _EXIT_WITH_HTTPS,
+                str(nginx["port"]),
+                nginx["ca"],
+                how,
+                str(seed),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=os.path.dirname(__file__),
+        )  # python/ would shadow the install
         outcomes.append((seed, r.returncode, r.stderr[-300:]))
     failed = [o for o in outcomes if o[1] != 0]
     assert not failed, f"{len(failed)} of 20 runs failed (seed, exit status, stderr): {failed}"

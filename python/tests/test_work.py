@@ -1,13 +1,13 @@
 """Blocking-work jobs on the core's worker pool."""
+
 from __future__ import annotations
 
 import concurrent.futures
 import threading
 import time
 
-import pytest
-
 import oneloop
+import pytest
 
 
 def test_C01_work_returns_value_from_a_pool_thread():
@@ -21,6 +21,7 @@ def test_C02_work_exception_is_the_original():
 
     def fail():
         raise Boom("from the pool")
+
     fut = oneloop.work.submit(fail)
     with pytest.raises(Boom, match="from the pool"):
         fut.result(timeout=10)
@@ -37,6 +38,7 @@ def test_work_runs_in_parallel_when_the_gil_is_released():
 def test_work_awaitable_in_coroutines():
     async def main():
         return await oneloop.work.submit(sum, [1, 2, 3])
+
     assert oneloop.run_async_job(main()).result(timeout=10) == 6
 
 

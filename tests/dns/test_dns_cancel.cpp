@@ -20,17 +20,20 @@ struct SlowDnsRound {
     ~SlowDnsRound() { release_and_join(); }
     // Wait until the n-th lookup of this round is inside getaddrinfo.
     bool wait_entered(unsigned n) { return slow_dns_wait_entered(base + n, 20000) != 0; }
-    bool release_and_join() {
+    bool release_and_join()
+    {
         slow_dns_release();
         return slow_dns_wait_threads_exited(SLOW_DNS_CAP_MS + 10000) != 0;
     }
 };
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
+double seconds_since(std::chrono::steady_clock::time_point t0)
+{
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-ol_iter *http_iter(ol_loop *loop, const std::string &url) {
+ol_iter *http_iter(ol_loop *loop, const std::string &url)
+{
     ol_job *job = nullptr;
     if (ol_http_job_new(&job, nullptr, url.c_str()) != OL_OK) return nullptr;
     ol_iter *it = nullptr;
@@ -41,7 +44,8 @@ ol_iter *http_iter(ol_loop *loop, const std::string &url) {
 // After a cancellation: a request to the fixture server completes while the cancelled lookup
 // is still held. The loop thread therefore did not wait for the resolver thread, and (with
 // the loop's single connection slot) the cancelled transfer gave its connection back.
-void check_loop_serves_while_held(ol_loop *loop, const FixtureServer &fx) {
+void check_loop_serves_while_held(ol_loop *loop, const FixtureServer &fx)
+{
     Fut next = http_run(loop, fx.url("/json"));
     CHECK(next.status() == OL_OK);
     CHECK(next.body().size() == 300);
@@ -51,8 +55,8 @@ void check_loop_serves_while_held(ol_loop *loop, const FixtureServer &fx) {
 
 } // namespace
 
-TEST_CASE("DNS held lookups: the request waits in DNS, then resolves to the fixture",
-          "[http][dns]") {
+TEST_CASE("DNS held lookups: the request waits in DNS, then resolves to the fixture", "[http][dns]")
+{
     // The premise of the cases below: a .slow-dns.test name really reaches our getaddrinfo
     // through curl's resolver thread, stays there, and a released lookup completes.
     FixtureServer fx;
@@ -79,7 +83,8 @@ TEST_CASE("DNS held lookups: the request waits in DNS, then resolves to the fixt
     CHECK(slow_dns_capped() == 0);
 }
 
-TEST_CASE("C05 HTTP cancel during DNS resolution", "[http][cancel][dns]") {
+TEST_CASE("C05 HTTP cancel during DNS resolution", "[http][cancel][dns]")
+{
     FixtureServer fx;
     HttpLoop L(0, 1);
     SlowDnsRound dns;
@@ -100,7 +105,8 @@ TEST_CASE("C05 HTTP cancel during DNS resolution", "[http][cancel][dns]") {
     CHECK(L.settle_in_flight() == 0);
 }
 
-TEST_CASE("C13 HTTP closing a stream's iterator during DNS resolution", "[http][stream][dns]") {
+TEST_CASE("C13 HTTP closing a stream's iterator during DNS resolution", "[http][stream][dns]")
+{
     FixtureServer fx;
     HttpLoop L(0, 1);
     SlowDnsRound dns;
@@ -118,7 +124,8 @@ TEST_CASE("C13 HTTP closing a stream's iterator during DNS resolution", "[http][
     CHECK(L.settle_in_flight() == 0);
 }
 
-TEST_CASE("C16 HTTP connect timeout during DNS resolution", "[http][faults][dns]") {
+TEST_CASE("C16 HTTP connect timeout during DNS resolution", "[http][faults][dns]")
+{
     // curl ends the transfer itself here (same removal path as a cancel).
     FixtureServer fx;
     HttpLoop L(0, 1);
@@ -136,8 +143,8 @@ TEST_CASE("C16 HTTP connect timeout during DNS resolution", "[http][faults][dns]
     CHECK(dns.release_and_join());
 }
 
-TEST_CASE("C09 HTTP shutting a loop down with a transfer in DNS resolution",
-          "[http][cancel][dns]") {
+TEST_CASE("C09 HTTP shutting a loop down with a transfer in DNS resolution", "[http][cancel][dns]")
+{
     FixtureServer fx;
     SlowDnsRound dns;
     ol_loop *loop = nullptr;
@@ -147,7 +154,7 @@ TEST_CASE("C09 HTTP shutting a loop down with a transfer in DNS resolution",
     REQUIRE(dns.wait_entered(1));
     auto t0 = std::chrono::steady_clock::now();
     CHECK(ol_loop_shutdown(loop, 0) == OL_ETIMEDOUT); // the transfer had to be cancelled
-    CHECK(seconds_since(t0) < 2.0); // did not wait for the held lookup
+    CHECK(seconds_since(t0) < 2.0);                   // did not wait for the held lookup
     CHECK(f.status() == OL_ECANCELED);
     CHECK(slow_dns_held() == 1);
     CHECK(dns.release_and_join());

@@ -83,7 +83,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0) return 0;
-    if (data[0] & 1) fuzz_setters(data + 1, size - 1);
-    else fuzz_headers(data + 1, size - 1);
+    if (data[0] & 1)
+        fuzz_setters(data + 1, size - 1);
+    else
+        fuzz_headers(data + 1, size - 1);
     return 0;
 }

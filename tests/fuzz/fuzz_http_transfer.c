@@ -44,7 +44,7 @@ enum {
 /* ---- the server: one accept thread, one short-lived thread per connection */
 
 static pthread_mutex_t g_reply_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint8_t *g_reply;  /* the bytes every connection gets, replaced per input */
+static uint8_t *g_reply; /* the bytes every connection gets, replaced per input */
 static size_t g_reply_len;
 static int g_port;
 
@@ -151,10 +151,7 @@ static void set_reply(const uint8_t *data, size_t size)
 
 static ol_loop *g_loop;
 
-static void shutdown_loop(void)
-{
-    ol_loop_shutdown(g_loop, 2000);
-}
+static void shutdown_loop(void) { ol_loop_shutdown(g_loop, 2000); }
 
 static void fail(const char *what, int status)
 {
@@ -205,7 +202,7 @@ static void read_response(const ol_response *resp)
 }
 
 typedef struct outcome {
-    int status;     /* the future's or the stream's */
+    int status; /* the future's or the stream's */
     int http_status;
     uint8_t *body;
     size_t body_len;
@@ -213,10 +210,7 @@ typedef struct outcome {
 
 /* A redirect may name a host that never answers (an unroutable address): then the job's own
  * timeout is expected; the harness's bound on settling still holds. */
-static bool may_time_out(uint8_t flags)
-{
-    return (flags & FLAG_REDIRECTS) != 0;
-}
+static bool may_time_out(uint8_t flags) { return (flags & FLAG_REDIRECTS) != 0; }
 
 static int64_t now_ms(void)
 {
@@ -225,10 +219,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool waited_too_long(int64_t started)
-{
-    return now_ms() - started >= SETTLE_BOUND_MS;
-}
+static bool waited_too_long(int64_t started) { return now_ms() - started >= SETTLE_BOUND_MS; }
 
 static void fetch_buffered(uint8_t flags, outcome *out)
 {
@@ -319,15 +310,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fetch_buffered(flags, &buffered);
     fetch_streamed(flags, &streamed);
     if (getenv("FUZZ_TRANSFER_VERBOSE"))
-        fprintf(stderr, "buffered: %d %s, HTTP %d, %zu bytes; streamed: %d %s, HTTP %d, %zu bytes\n",
-                buffered.status, ol_strerror(buffered.status), buffered.http_status,
-                buffered.body_len, streamed.status, ol_strerror(streamed.status),
-                streamed.http_status, streamed.body_len);
+        fprintf(
+            stderr, "buffered: %d %s, HTTP %d, %zu bytes; streamed: %d %s, HTTP %d, %zu bytes\n",
+            buffered.status, ol_strerror(buffered.status), buffered.http_status, buffered.body_len,
+            streamed.status, ol_strerror(streamed.status), streamed.http_status, streamed.body_len);
     if (getenv("FUZZ_TRANSFER_VERBOSE"))
-        fprintf(stderr, "buffered: %d %s, HTTP %d, %zu bytes; streamed: %d %s, HTTP %d, %zu bytes\n",
-                buffered.status, ol_strerror(buffered.status), buffered.http_status,
-                buffered.body_len, streamed.status, ol_strerror(streamed.status),
-                streamed.http_status, streamed.body_len);
+        fprintf(
+            stderr, "buffered: %d %s, HTTP %d, %zu bytes; streamed: %d %s, HTTP %d, %zu bytes\n",
+            buffered.status, ol_strerror(buffered.status), buffered.http_status, buffered.body_len,
+            streamed.status, ol_strerror(streamed.status), streamed.http_status, streamed.body_len);
     /* The same bytes through the same options: two successful transfers must agree. */
     if (buffered.status == OL_OK && streamed.status == OL_OK) {
         if (buffered.http_status != streamed.http_status)

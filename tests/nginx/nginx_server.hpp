@@ -17,8 +17,9 @@
 extern char **environ;
 
 class NginxServer {
-public:
-    NginxServer() {
+  public:
+    NginxServer()
+    {
         char tmpl[] = "/tmp/oneloop-nginx-XXXXXX";
         if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
         dir_ = tmpl;
@@ -36,8 +37,8 @@ public:
             if (waitpid(pid_, &status, WNOHANG) == pid_) {
                 pid_ = -1;
                 throw std::runtime_error("nginx exited early (exit " +
-                                         std::to_string(WEXITSTATUS(status)) + "), see " +
-                                         dir_ + "/error.log; is nginx-light installed?");
+                                         std::to_string(WEXITSTATUS(status)) + "), see " + dir_ +
+                                         "/error.log; is nginx-light installed?");
             }
             if (accepts()) return;
             usleep(10000);
@@ -50,13 +51,15 @@ public:
     NginxServer &operator=(const NginxServer &) = delete;
 
     int port() const { return port_; }
-    std::string url(const std::string &path, const char *host = "localhost") const {
+    std::string url(const std::string &path, const char *host = "localhost") const
+    {
         return std::string("https://") + host + ":" + std::to_string(port_) + path;
     }
     std::string file(const char *name) const { return dir_ + "/" + name; }
 
-private:
-    static int free_port() {
+  private:
+    static int free_port()
+    {
         int s = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -69,7 +72,8 @@ private:
         close(s);
         return ntohs(a.sin_port);
     }
-    bool accepts() const {
+    bool accepts() const
+    {
         int s = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -79,7 +83,8 @@ private:
         close(s);
         return ok;
     }
-    void stop() {
+    void stop()
+    {
         if (pid_ > 0) {
             kill(pid_, SIGTERM);
             bool reaped = false;
@@ -95,7 +100,8 @@ private:
         }
         if (!dir_.empty()) {
             std::string cmd = "rm -rf '" + dir_ + "'";
-            if (system(cmd.c_str()) != 0) { /* a leftover temp dir is harmless */ }
+            if (system(cmd.c_str()) != 0) { /* a leftover temp dir is harmless */
+            }
             dir_.clear();
         }
     }

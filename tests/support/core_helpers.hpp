@@ -8,27 +8,30 @@
 
 // Catch2's assertions are not thread-safe: code on the loop thread or on helper threads uses
 // THREAD_CHECK, and the test asserts thread_check_failures() == 0 on its own thread.
-inline std::atomic<int> &thread_check_failures() {
+inline std::atomic<int> &thread_check_failures()
+{
     static std::atomic<int> failures{0};
     return failures;
 }
-#define THREAD_CHECK(cond)                                                                   \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            ++thread_check_failures();                                                       \
+#define THREAD_CHECK(cond)                                                                       \
+    do {                                                                                         \
+        if (!(cond)) {                                                                           \
+            ++thread_check_failures();                                                           \
             std::fprintf(stderr, "%s:%d: THREAD_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                                    \
+        }                                                                                        \
     } while (0)
 
 // A loop of its own for one test, shut down and freed at scope exit.
 struct TestLoop {
     ol_loop *loop = nullptr;
-    explicit TestLoop(unsigned flags = 0) {
+    explicit TestLoop(unsigned flags = 0)
+    {
         ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
         opts.flags = flags;
         if (ol_loop_new(&loop, &opts) != OL_OK) loop = nullptr;
     }
-    ~TestLoop() {
+    ~TestLoop()
+    {
         if (loop) ol_loop_shutdown(loop, 5000);
         ol_loop_free(loop);
     }
@@ -39,7 +42,8 @@ struct TestLoop {
 // A notifier for one test, freed at scope exit (n is NULL if it could not be made).
 struct TestNotifier {
     ol_notifier *n = nullptr;
-    TestNotifier() {
+    TestNotifier()
+    {
         if (ol_notifier_new(&n) != OL_OK) n = nullptr;
     }
     ~TestNotifier() { ol_notifier_free(n); }
@@ -48,7 +52,8 @@ struct TestNotifier {
     TestNotifier &operator=(const TestNotifier &) = delete;
 };
 
-inline ol_future *submit_timer(ol_loop *loop, uint64_t ms) {
+inline ol_future *submit_timer(ol_loop *loop, uint64_t ms)
+{
     ol_job *job = nullptr;
     ol_future *f = nullptr;
     if (ol_job_timer_new(&job, ms) != OL_OK) return nullptr;
@@ -66,7 +71,8 @@ struct LambdaJob {
     std::atomic<int> *destroys = nullptr;
 };
 
-inline int lambda_start(ol_task *task, void *user) {
+inline int lambda_start(ol_task *task, void *user)
+{
     auto *lj = static_cast<LambdaJob *>(user);
     if (lj->starts) ++*lj->starts;
     int rc = lj->on_start ? lj->on_start(task) : OL_OK;
@@ -75,21 +81,26 @@ inline int lambda_start(ol_task *task, void *user) {
     return rc;
 }
 
-inline void lambda_cancel(ol_task *task, void *user) {
+inline void lambda_cancel(ol_task *task, void *user)
+{
     auto *lj = static_cast<LambdaJob *>(user);
-    if (lj->on_cancel) lj->on_cancel(task);
-    else ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
+    if (lj->on_cancel)
+        lj->on_cancel(task);
+    else
+        ol_task_finish(task, OL_ECANCELED, nullptr, nullptr, 0, nullptr);
 }
 
-inline void lambda_destroy(void *user) {
+inline void lambda_destroy(void *user)
+{
     auto *lj = static_cast<LambdaJob *>(user);
     if (lj->destroys) ++*lj->destroys;
     delete lj;
 }
 
-inline ol_job *lambda_job(LambdaJob *lj) {
-    static const ol_custom_ops ops = {OL_CUSTOM_OPS_VERSION, lambda_start, lambda_cancel,
-                                      nullptr, lambda_destroy};
+inline ol_job *lambda_job(LambdaJob *lj)
+{
+    static const ol_custom_ops ops = {OL_CUSTOM_OPS_VERSION, lambda_start, lambda_cancel, nullptr,
+                                      lambda_destroy};
     ol_job *job = nullptr;
     if (ol_job_custom_new(&job, &ops, lj) != OL_OK) {
         delete lj;
@@ -100,7 +111,8 @@ inline ol_job *lambda_job(LambdaJob *lj) {
 
 inline ol_future *submit_lambda(ol_loop *loop, std::function<int(ol_task *)> on_start,
                                 std::atomic<int> *starts = nullptr,
-                                std::atomic<int> *destroys = nullptr) {
+                                std::atomic<int> *destroys = nullptr)
+{
     auto *lj = new LambdaJob{std::move(on_start), nullptr, starts, destroys};
     ol_job *job = lambda_job(lj);
     ol_future *f = nullptr;

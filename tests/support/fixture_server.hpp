@@ -16,8 +16,9 @@
 extern char **environ;
 
 class FixtureServer {
-public:
-    explicit FixtureServer(const char *path = OL_FIXTURE_SERVER) {
+  public:
+    explicit FixtureServer(const char *path = OL_FIXTURE_SERVER)
+    {
         int in[2], out[2];
         if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe failed");
         posix_spawn_file_actions_t fa;
@@ -52,12 +53,14 @@ public:
 
     int port() const { return port_; }
     // "http://127.0.0.1:<port><path>"
-    std::string url(const std::string &path, const char *host = "127.0.0.1") const {
+    std::string url(const std::string &path, const char *host = "127.0.0.1") const
+    {
         return std::string("http://") + host + ":" + std::to_string(port_) + path;
     }
 
-private:
-    void stop() {
+  private:
+    void stop()
+    {
         if (stdin_fd_ >= 0) {
             close(stdin_fd_);
             stdin_fd_ = -1;

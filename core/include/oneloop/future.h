@@ -24,9 +24,9 @@ typedef struct ol_notifier ol_notifier;
 
 typedef enum ol_future_state {
     OL_FUTURE_PENDING = 0,
-    OL_FUTURE_DONE = 1,       /* settled OK */
-    OL_FUTURE_FAILED = 2,     /* settled with an error */
-    OL_FUTURE_CANCELLED = 3   /* settled OL_ECANCELED */
+    OL_FUTURE_DONE = 1,     /* settled OK */
+    OL_FUTURE_FAILED = 2,   /* settled with an error */
+    OL_FUTURE_CANCELLED = 3 /* settled OL_ECANCELED */
 } ol_future_state;
 
 /* Called once when the future settles. Runs on the loop thread for every built-in job,

@@ -42,32 +42,33 @@ typedef struct ol_response ol_response;
 
 /* Option keys for ol_job_set_int / _str / _bytes on an HTTP job. Append-only. */
 typedef enum ol_http_option {
-    OL_HTTP_METHOD = 100,            /* str: "GET" (default), "POST", any token */
-    OL_HTTP_URL = 101,               /* str */
-    OL_HTTP_HEADER = 102,            /* str "Name: value", appended; repeat for more. Control
+    OL_HTTP_METHOD = 100, /* str: "GET" (default), "POST", any token */
+    OL_HTTP_URL = 101,    /* str */
+    OL_HTTP_HEADER = 102, /* str "Name: value", appended; repeat for more. Control
                                       * characters (except tab) are refused: OL_EINVAL */
-    OL_HTTP_BODY = 103,              /* bytes: request body, copied (a HEAD sends none) */
+    OL_HTTP_BODY = 103,   /* bytes: request body, copied (a HEAD sends none) */
     /* For every timeout and limit below, 0 means "no limit". */
-    OL_HTTP_CONNECT_TIMEOUT_MS = 110,/* int >= 0, default 10000 (10 s); 0 = no limit */
-    OL_HTTP_TIMEOUT_MS = 111,        /* int >= 0: whole transfer, default 0 = none */
-    OL_HTTP_LOW_SPEED_LIMIT = 112,   /* int >= 0: bytes/s under which ... */
-    OL_HTTP_LOW_SPEED_TIME_S = 113,  /* int >= 0: ... for this many seconds fails the job */
+    OL_HTTP_CONNECT_TIMEOUT_MS = 110, /* int >= 0, default 10000 (10 s); 0 = no limit */
+    OL_HTTP_TIMEOUT_MS = 111,         /* int >= 0: whole transfer, default 0 = none */
+    OL_HTTP_LOW_SPEED_LIMIT = 112,    /* int >= 0: bytes/s under which ... */
+    OL_HTTP_LOW_SPEED_TIME_S = 113,   /* int >= 0: ... for this many seconds fails the job */
     /* int >= 0, default 300000 (300 s); 0 = no limit: fails the job with OL_ETIMEDOUT when no
      * byte arrives for this long (from the start of the transfer, then between received
      * bytes). Time a stream's consumer holds it paused (channel full) does not count. */
     OL_HTTP_IDLE_TIMEOUT_MS = 114,
-    OL_HTTP_FOLLOW_REDIRECTS = 120,  /* int >= 0: maximum redirects to follow, 0 = off */
-    OL_HTTP_REDIRECT_PROTOCOLS = 121,/* str: schemes a redirect may go to, "http,https" by default */
-    OL_HTTP_SENSITIVE_HEADER = 122,  /* str: a header name dropped on a redirect to another
+    OL_HTTP_FOLLOW_REDIRECTS = 120, /* int >= 0: maximum redirects to follow, 0 = off */
+    OL_HTTP_REDIRECT_PROTOCOLS =
+        121,                        /* str: schemes a redirect may go to, "http,https" by default */
+    OL_HTTP_SENSITIVE_HEADER = 122, /* str: a header name dropped on a redirect to another
                                       * origin, like Authorization; repeat for more */
-    OL_HTTP_VERIFY_PEER = 130,       /* int 0/1, default 1 */
-    OL_HTTP_VERIFY_HOST = 131,       /* int 0/1, default 1 */
-    OL_HTTP_CA_FILE = 132,           /* str: PEM bundle of trusted CAs */
-    OL_HTTP_CA_PATH = 133,           /* str: directory of CAs */
-    OL_HTTP_CLIENT_CERT = 134,       /* str: PEM client certificate file */
-    OL_HTTP_CLIENT_KEY = 135,        /* str: PEM private key file */
+    OL_HTTP_VERIFY_PEER = 130,      /* int 0/1, default 1 */
+    OL_HTTP_VERIFY_HOST = 131,      /* int 0/1, default 1 */
+    OL_HTTP_CA_FILE = 132,          /* str: PEM bundle of trusted CAs */
+    OL_HTTP_CA_PATH = 133,          /* str: directory of CAs */
+    OL_HTTP_CLIENT_CERT = 134,      /* str: PEM client certificate file */
+    OL_HTTP_CLIENT_KEY = 135,       /* str: PEM private key file */
     OL_HTTP_CLIENT_KEY_PASSWORD = 136, /* str */
-    OL_HTTP_VERSION = 140,           /* int OL_HTTP_VERSION_* */
+    OL_HTTP_VERSION = 140,             /* int OL_HTTP_VERSION_* */
     /* int 0/1, default 0 (the body as received). 1: send "Accept-Encoding: gzip, deflate, br"
      * (unless the caller set one) and decode a gzip, deflate or br body. oneloop decodes at
      * the consumer's pace: a stream holds at most its channel plus one compressed read
@@ -75,13 +76,13 @@ typedef enum ol_http_option {
      * over 4 MiB (WBITS > 22) fails with OL_EPROTO rather than hold it. Another coding, or a
      * corrupt body, fails with OL_EPROTO. */
     OL_HTTP_DECOMPRESS = 141,
-    OL_HTTP_PROXY = 142,             /* str: proxy URL, "" = no proxy */
+    OL_HTTP_PROXY = 142, /* str: proxy URL, "" = no proxy */
     /* int >= 0, default 0 = no limit: a body bigger than this fails OL_ETOOLARGE. It counts
      * the body as delivered (decoded bytes with OL_HTTP_DECOMPRESS). */
     OL_HTTP_MAX_RESPONSE_BYTES = 143,
-    OL_HTTP_USER_AGENT = 144,        /* str */
-    OL_HTTP_PROTOCOLS = 145,         /* str: allowed schemes, "http,https" by default */
-    OL_HTTP_BASIC_AUTH = 146         /* str "user:password" (never sent to another host) */
+    OL_HTTP_USER_AGENT = 144, /* str */
+    OL_HTTP_PROTOCOLS = 145,  /* str: allowed schemes, "http,https" by default */
+    OL_HTTP_BASIC_AUTH = 146  /* str "user:password" (never sent to another host) */
 } ol_http_option;
 
 /* The defaults of a new HTTP job (the same in every binding, like undici's). */
@@ -89,11 +90,11 @@ typedef enum ol_http_option {
 #define OL_HTTP_DEFAULT_IDLE_TIMEOUT_MS 300000
 
 typedef enum ol_http_version {
-    OL_HTTP_VERSION_ANY = 0,   /* curl's choice (HTTP/1.1, HTTP/2 over TLS by ALPN) */
+    OL_HTTP_VERSION_ANY = 0, /* curl's choice (HTTP/1.1, HTTP/2 over TLS by ALPN) */
     OL_HTTP_VERSION_1_0 = 10,
     OL_HTTP_VERSION_1_1 = 11,
-    OL_HTTP_VERSION_2 = 20,    /* try HTTP/2 (h2c upgrade on plain http), fall back to 1.1 */
-    OL_HTTP_VERSION_2_TLS = 21,/* HTTP/2 over TLS, 1.1 on plain http */
+    OL_HTTP_VERSION_2 = 20,     /* try HTTP/2 (h2c upgrade on plain http), fall back to 1.1 */
+    OL_HTTP_VERSION_2_TLS = 21, /* HTTP/2 over TLS, 1.1 on plain http */
     OL_HTTP_VERSION_2_PRIOR_KNOWLEDGE = 22
 } ol_http_version;
 
@@ -131,16 +132,16 @@ OL_EXTERN int ol_response_redirect_status(const ol_response *resp, size_t i);
 
 #define OL_HTTP_TIMING_VERSION 1
 typedef struct ol_http_timing {
-    unsigned version;        /* set by the caller: OL_HTTP_TIMING_VERSION */
-    int64_t dns_us;          /* from the final hop's start until name resolved */
-    int64_t connect_us;      /* ... until TCP connected */
-    int64_t tls_us;          /* ... until TLS handshake done (0 without TLS) */
-    int64_t first_byte_us;   /* ... until the first response byte */
-    int64_t total_us;        /* ... until the transfer ended (redirect hops included) */
-    int64_t redirect_us;     /* time spent on redirect hops before the final one */
-    uint64_t bytes_up;       /* request body bytes sent */
-    uint64_t bytes_down;     /* response body bytes received */
-    unsigned redirects;      /* redirects followed */
+    unsigned version;      /* set by the caller: OL_HTTP_TIMING_VERSION */
+    int64_t dns_us;        /* from the final hop's start until name resolved */
+    int64_t connect_us;    /* ... until TCP connected */
+    int64_t tls_us;        /* ... until TLS handshake done (0 without TLS) */
+    int64_t first_byte_us; /* ... until the first response byte */
+    int64_t total_us;      /* ... until the transfer ended (redirect hops included) */
+    int64_t redirect_us;   /* time spent on redirect hops before the final one */
+    uint64_t bytes_up;     /* request body bytes sent */
+    uint64_t bytes_down;   /* response body bytes received */
+    unsigned redirects;    /* redirects followed */
 } ol_http_timing;
 OL_EXTERN int ol_response_timing(const ol_response *resp, ol_http_timing *out);
 

@@ -17,8 +17,8 @@ typedef struct ol_iter ol_iter;
 typedef struct ol_item ol_item;
 
 typedef enum ol_item_kind {
-    OL_ITEM_DATA = 1,     /* bytes (an HTTP body chunk) */
-    OL_ITEM_HEAD = 2      /* an HTTP response head: ol_item_object is an ol_response (no body) */
+    OL_ITEM_DATA = 1, /* bytes (an HTTP body chunk) */
+    OL_ITEM_HEAD = 2  /* an HTTP response head: ol_item_object is an ol_response (no body) */
 } ol_item_kind;
 
 /* Next item: OL_OK with *item (the caller frees it with ol_item_free), OL_ITEROVER at the end,

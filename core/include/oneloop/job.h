@@ -12,9 +12,9 @@
 #define ONELOOP_JOB_H
 
 #include "common.h"
-#include "loop.h"
 #include "future.h"
 #include "iter.h"
+#include "loop.h"
 
 OL_BEGIN_DECL
 
@@ -74,7 +74,7 @@ OL_EXTERN int ol_job_work_new(ol_job **out, ol_work_fn fn, void *arg, ol_free_fn
  * ol_task_finish exactly once, from the loop thread, now or later. */
 #define OL_CUSTOM_OPS_VERSION 1
 typedef struct ol_custom_ops {
-    unsigned version;  /* OL_CUSTOM_OPS_VERSION */
+    unsigned version; /* OL_CUSTOM_OPS_VERSION */
     /* Loop thread. Return OL_OK and finish later (or now, with ol_task_finish), or a negative
      * status to fail at once (then do not call ol_task_finish; if it was called anyway, the
      * status it gave wins). */
@@ -107,8 +107,8 @@ OL_EXTERN int ol_task_finish(ol_task *task, int status, void *value, ol_free_fn 
  * function). Returns OL_OK, or OL_EAGAIN when the item was queued but the channel is now
  * full: stop producing until ops->resume. OL_ECANCELED when the consumer closed the iterator
  * (the item was dropped). OL_ENOTSUP when the task was not submitted as an iterator. */
-OL_EXTERN int ol_task_push(ol_task *task, int kind, const void *data, size_t len,
-                           void *object, ol_free_fn object_free);
+OL_EXTERN int ol_task_push(ol_task *task, int kind, const void *data, size_t len, void *object,
+                           ol_free_fn object_free);
 
 OL_END_DECL
 

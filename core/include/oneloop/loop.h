@@ -14,7 +14,7 @@ OL_BEGIN_DECL
 typedef struct ol_loop ol_loop;
 
 /* Flags for ol_loop_options.flags */
-#define OL_LOOP_NO_THREAD 1u  /* no thread of its own: the host drives it with ol_loop_run */
+#define OL_LOOP_NO_THREAD 1u /* no thread of its own: the host drives it with ol_loop_run */
 
 /* Versioned structs (ol_loop_options, ol_loop_stats, ol_http_timing, ol_custom_ops): the
  * library reads and writes only the fields of the version the caller set (up to the end of
@@ -22,10 +22,10 @@ typedef struct ol_loop ol_loop;
  * keeps working; a version newer than the library's is refused with OL_EINVAL. */
 #define OL_LOOP_OPTIONS_VERSION 1
 typedef struct ol_loop_options {
-    unsigned version;               /* OL_LOOP_OPTIONS_VERSION */
-    unsigned flags;                 /* OL_LOOP_* */
-    unsigned max_connections;       /* HTTP: total open connections, 0 = libcurl's default */
-    unsigned max_host_connections;  /* HTTP: transfers in progress per host, and so its
+    unsigned version;              /* OL_LOOP_OPTIONS_VERSION */
+    unsigned flags;                /* OL_LOOP_* */
+    unsigned max_connections;      /* HTTP: total open connections, 0 = libcurl's default */
+    unsigned max_host_connections; /* HTTP: transfers in progress per host, and so its
                                      * connections (HTTP/2 included); more requests wait in
                                      * oneloop, first come first served; a waiting one
                                      * fails OL_ETIMEDOUT as soon as its timeout (which
@@ -34,7 +34,10 @@ typedef struct ol_loop_options {
 /* The default per-host limit: it bounds sockets and keeps a burst's connections reusable by
  * the next burst (idle connections beyond the cache's 256 are closed). */
 #define OL_LOOP_DEFAULT_MAX_HOST_CONNECTIONS 256u
-#define OL_LOOP_OPTIONS_INIT { OL_LOOP_OPTIONS_VERSION, 0u, 0u, OL_LOOP_DEFAULT_MAX_HOST_CONNECTIONS }
+#define OL_LOOP_OPTIONS_INIT                                                  \
+    {                                                                         \
+        OL_LOOP_OPTIONS_VERSION, 0u, 0u, OL_LOOP_DEFAULT_MAX_HOST_CONNECTIONS \
+    }
 
 /* Fill opts with the defaults of the given version (its fields only; opts->version is set to
  * it). OL_EINVAL for an unknown version. */
@@ -89,9 +92,9 @@ OL_EXTERN int ol_loop_shutdown(ol_loop *loop, int64_t timeout_ms);
 OL_EXTERN void ol_loop_free(ol_loop *loop);
 
 /* For OL_LOOP_NO_THREAD loops. */
-#define OL_RUN_DEFAULT 0  /* run until the loop is shut down */
-#define OL_RUN_ONCE 1     /* wait for and process one round of events */
-#define OL_RUN_NOWAIT 2   /* process what is ready, do not wait */
+#define OL_RUN_DEFAULT 0 /* run until the loop is shut down */
+#define OL_RUN_ONCE 1    /* wait for and process one round of events */
+#define OL_RUN_NOWAIT 2  /* process what is ready, do not wait */
 /* Run the loop on the calling thread. Returns the number of jobs still queued or running
  * (0 when idle), or a negative status. Only ever from one thread. */
 OL_EXTERN int ol_loop_run(ol_loop *loop, int mode);
@@ -105,16 +108,19 @@ OL_EXTERN int ol_loop_is_loop_thread(const ol_loop *loop);
 
 #define OL_LOOP_STATS_VERSION 1
 typedef struct ol_loop_stats {
-    unsigned version;       /* set by the caller: OL_LOOP_STATS_VERSION */
-    uint64_t submitted;     /* jobs accepted */
-    uint64_t completed;     /* futures settled OK */
-    uint64_t failed;        /* futures settled with an error other than cancellation */
-    uint64_t cancelled;     /* futures settled OL_ECANCELED */
-    uint64_t in_flight;     /* accepted and not settled */
-    uint64_t queue_depth;   /* submitted, not yet picked up by the loop thread */
+    unsigned version;          /* set by the caller: OL_LOOP_STATS_VERSION */
+    uint64_t submitted;        /* jobs accepted */
+    uint64_t completed;        /* futures settled OK */
+    uint64_t failed;           /* futures settled with an error other than cancellation */
+    uint64_t cancelled;        /* futures settled OL_ECANCELED */
+    uint64_t in_flight;        /* accepted and not settled */
+    uint64_t queue_depth;      /* submitted, not yet picked up by the loop thread */
     uint64_t http_connections; /* HTTP connections opened so far (reuse keeps it low) */
 } ol_loop_stats;
-#define OL_LOOP_STATS_INIT { OL_LOOP_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+#define OL_LOOP_STATS_INIT                         \
+    {                                              \
+        OL_LOOP_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 \
+    }
 /* A snapshot of the counters. Any thread. */
 OL_EXTERN int ol_loop_stats_get(ol_loop *loop, ol_loop_stats *out);
 

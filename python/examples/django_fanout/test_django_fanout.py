@@ -1,11 +1,13 @@
 """The Django example, driven by Django's test client against the fixture server."""
+
 import os
 import subprocess
 
 import pytest
 
-BUILD_DIR = os.environ.get("ONELOOP_BUILD_DIR",
-                           os.path.join(os.path.dirname(__file__), "..", "..", "..", "build"))
+BUILD_DIR = os.environ.get(
+    "ONELOOP_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "build")
+)
 SERVER = os.path.join(BUILD_DIR, "tests", "fixture", "ol_fixture_server")
 
 
@@ -20,6 +22,7 @@ def client():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fanout_site.settings")
     django.setup()
     from django.test import Client
+
     yield Client()
     proc.stdin.close()
     proc.wait(timeout=10)
@@ -39,9 +42,11 @@ def test_sync_view_with_async_helper(client):
 
 def test_views_from_many_threads(client):
     from concurrent.futures import ThreadPoolExecutor
+
     from django.test import Client
 
     def one(_):
         return Client().get("/fanout", {"n": "20"}).json()["ok"]
+
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(one, range(32))) == [20] * 32

@@ -1,4 +1,5 @@
 """Minimal Django settings for the fan-out example (no database needed)."""
+
 import os
 
 SECRET_KEY = "example-only"

@@ -2,12 +2,12 @@
 
 The view thread makes one blocking call; the N requests run concurrently on oneloop's
 executor thread (one connection pool for the whole process), not on N threads."""
+
 import asyncio
 
+import oneloop
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-
-import oneloop
 from oneloop import http
 
 
@@ -24,12 +24,14 @@ def fanout(request: HttpRequest) -> JsonResponse:
     urls = [f"{settings.BACKEND_URL}/bytes/{i + 1}" for i in range(n)]
     results = http.gather(urls, return_exceptions=True, timeout=10)
     ok = [r for r in results if isinstance(r, oneloop.Response) and r.ok]
-    return JsonResponse({
-        "calls": n,
-        "ok": len(ok),
-        "failed": [type(r).__name__ for r in results if isinstance(r, Exception)],
-        "bytes": sum(len(r.content) for r in ok),
-    })
+    return JsonResponse(
+        {
+            "calls": n,
+            "ok": len(ok),
+            "failed": [type(r).__name__ for r in results if isinstance(r, Exception)],
+            "bytes": sum(len(r.content) for r in ok),
+        }
+    )
 
 
 async def _backend_sizes(base: str, n: int) -> list:
