@@ -143,7 +143,7 @@ def busy_thread_round_trips(base: str, n: int) -> list:
     t = threading.Thread(target=loop.run_forever, daemon=True)
     t.start()
 
-    async def make() -> "aiohttp.ClientSession":
+    async def make() -> aiohttp.ClientSession:
         return aiohttp.ClientSession()
 
     session = asyncio.run_coroutine_threadsafe(make(), loop).result()
@@ -286,7 +286,7 @@ def main() -> None:
                     sizes = c.fetch(urls[:2])
                     assert len(sizes) == 2 and sizes[0] == sizes[1] > 0, (c.name, sizes)
                 res = measure_interleaved(
-                    {c.name: (lambda c=c: c.fetch(urls)) for c in available}, repeats
+                    {c.name: (lambda c=c, urls=urls: c.fetch(urls)) for c in available}, repeats
                 )
                 c_side = c_floor(args.build_dir, body_index, calls)
                 floor = c_side[1] if c_side else None
@@ -322,7 +322,7 @@ def main() -> None:
                 print()
                 ours_us = ours.cpu_s / calls * 1e6
 
-                def ratio(name: str) -> str:
+                def ratio(name: str, res=res, ours_us=ours_us, calls=calls) -> str:
                     t = res.get(name)
                     return f"{ours_us / (t.cpu_s / calls * 1e6):.2f}" if t else "n/a"
 

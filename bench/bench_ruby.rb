@@ -23,7 +23,10 @@ module Bench
     r_in.close
     out_w.close
     port = Integer(out_r.gets[/PORT (\d+)/, 1])
-    at_exit { @stdin_w.close; Process.wait(@pid) }
+    at_exit do
+      @stdin_w.close
+      Process.wait(@pid)
+    end
     port
   end
 
@@ -119,7 +122,8 @@ puts format("%-24s %6s %8s %14s %14s %10s %10s", "client", "calls", "body", "CPU
       conns = (OneLoop.stats[:http_connections] - before) / reps.to_f if c.is_a?(OneLoopClient)
       row
     end
-    ol_cpu, ol_wall = rows.first[1], rows.first[2]
+    ol_cpu = rows.first[1]
+    ol_wall = rows.first[2]
     rows.each do |name, cpu, wall|
       puts format("%-24s %6d %8s %14.1f %14.2f %10.2f %10.2f", name, n, label, cpu * 1e6,
                   wall * 1e3, cpu / ol_cpu, wall / ol_wall)
@@ -127,11 +131,10 @@ puts format("%-24s %6s %8s %14s %14s %10s %10s", "client", "calls", "body", "CPU
     puts format("  (oneloop opened %.0f new connections per batch of %d)", conns, n)
     floor = c_floor_us(body_index, n)
     hydra = rows.find { |name, *| name == "Typhoeus Hydra" }
-    if floor && hydra
-      puts format("  raw C libcurl floor %.1f us/call: Hydra / floor %.2f (the most any libcurl-based " \
-                  "client can gain over Hydra), Hydra / oneloop %.2f", floor, hydra[1] * 1e6 / floor,
-                  hydra[1] / ol_cpu)
-    end
+    next unless floor && hydra
+    puts format("  raw C libcurl floor %.1f us/call: Hydra / floor %.2f (the most any " \
+                "libcurl-based client can gain over Hydra), Hydra / oneloop %.2f",
+                floor, hydra[1] * 1e6 / floor, hydra[1] / ol_cpu)
   end
 end
 puts "CPU vs OL: the client's CPU per call divided by oneloop's (> 1: oneloop uses less)."

@@ -137,8 +137,10 @@ static int olpy_build(const olpy_req *r, ol_job **out)
     ol_job *job = NULL;
     int rc = ol_http_job_new(&job, r->method, r->url);
     if (rc != OL_OK) return rc;
-    for (size_t i = 0; i < r->n_int && rc == OL_OK; i++) rc = ol_job_set_int(job, r->int_keys[i], r->int_values[i]);
-    for (size_t i = 0; i < r->n_str && rc == OL_OK; i++) rc = ol_job_set_str(job, r->str_keys[i], r->str_values[i]);
+    for (size_t i = 0; i < r->n_int && rc == OL_OK; i++)
+        rc = ol_job_set_int(job, r->int_keys[i], r->int_values[i]);
+    for (size_t i = 0; i < r->n_str && rc == OL_OK; i++)
+        rc = ol_job_set_str(job, r->str_keys[i], r->str_values[i]);
     if (rc == OL_OK && r->has_body) rc = ol_job_set_bytes(job, OL_HTTP_BODY, r->body, r->body_len);
     if (rc != OL_OK) {
         ol_job_free(job);

@@ -152,7 +152,7 @@ def set_header(v):
     if not m:
         sys.exit(f"not a MAJOR.MINOR.PATCH version: {v!r}")
     text = read(HEADER)
-    for name, value in zip(("MAJOR", "MINOR", "PATCH"), m.groups()):
+    for name, value in zip(("MAJOR", "MINOR", "PATCH"), m.groups(), strict=True):
         text = sub_once(
             HEADER,
             text,
@@ -164,7 +164,7 @@ def set_header(v):
 
 def main(argv):
     if not argv:
-        print("%d.%d.%d" % header_version())
+        print("{}.{}.{}".format(*header_version()))
         return 0
     if argv[0] == "--check":
         cmake_version = argv[2] if argv[1:2] == ["--cmake"] and len(argv) > 2 else None

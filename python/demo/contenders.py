@@ -10,7 +10,6 @@ import asyncio
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import List
 
 
 class RequestsThreadPool:
@@ -30,7 +29,7 @@ class RequestsThreadPool:
             s = self._local.session = self._requests.Session()
         return len(s.get(url).content)
 
-    def fetch(self, urls: List[str]) -> List[int]:
+    def fetch(self, urls: list[str]) -> list[int]:
         return list(self._pool.map(self._get, urls))
 
     def close(self) -> None:
@@ -50,7 +49,7 @@ class AiohttpLoopThread:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
 
-        async def make() -> "aiohttp.ClientSession":
+        async def make() -> aiohttp.ClientSession:
             return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
 
         self._session = asyncio.run_coroutine_threadsafe(make(), self._loop).result()
@@ -59,7 +58,7 @@ class AiohttpLoopThread:
         async with self._session.get(url) as r:
             return len(await r.read())
 
-    def fetch(self, urls: List[str]) -> List[int]:
+    def fetch(self, urls: list[str]) -> list[int]:
         futs = [asyncio.run_coroutine_threadsafe(self._get(u), self._loop) for u in urls]
         return [f.result() for f in futs]
 
@@ -81,7 +80,7 @@ class AsgirefAsyncToSync:
 
         self._aiohttp = aiohttp
 
-        async def batch(urls: List[str]) -> List[int]:
+        async def batch(urls: list[str]) -> list[int]:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as s:
 
                 async def one(u: str) -> int:
@@ -92,7 +91,7 @@ class AsgirefAsyncToSync:
 
         self._batch = async_to_sync(batch)
 
-    def fetch(self, urls: List[str]) -> List[int]:
+    def fetch(self, urls: list[str]) -> list[int]:
         return self._batch(urls)
 
     def close(self) -> None:
@@ -118,7 +117,7 @@ class PycurlMulti:
         c.setopt(self._pycurl.NOSIGNAL, 1)
         return c
 
-    def fetch(self, urls: List[str]) -> List[int]:
+    def fetch(self, urls: list[str]) -> list[int]:
         pycurl, m = self._pycurl, self._multi
         sizes = [0] * len(urls)
         handles = []
@@ -142,7 +141,7 @@ class PycurlMulti:
                     sizes[c.index] = sum(len(b) for b in c.chunks)
                     m.remove_handle(c)
                     remaining -= 1
-                for c, errno, msg in failed:
+                for _c, _errno, msg in failed:
                     raise RuntimeError(f"pycurl: {msg}")
                 if not queued:
                     break
@@ -165,7 +164,7 @@ class OneloopNative:
 
         self._http = http
 
-    def fetch(self, urls: List[str]) -> List[int]:
+    def fetch(self, urls: list[str]) -> list[int]:
         # r.body is the body as a read-only view: without a copy from 4 KB on, copied once
         # below (which is cheaper there); pycurl below keeps its chunks without joining them.
         return [len(r.body) for r in self._http.gather(urls)]
@@ -184,7 +183,7 @@ class OneloopSubmit:
 
         self._http = http
 
-    def fetch(self, urls: List[str]) -> List[int]:
+    def fetch(self, urls: list[str]) -> list[int]:
         futs = [self._http.submit("GET", u) for u in urls]
         return [len(f.result().body) for f in futs]
 
@@ -204,10 +203,10 @@ class OneloopCoroutine:
 
         self._oneloop, self._http = oneloop, http
 
-    async def _all(self, urls: List[str]) -> List[int]:
+    async def _all(self, urls: list[str]) -> list[int]:
         return [len(r.body) for r in await self._http.agather(urls)]
 
-    def fetch(self, urls: List[str]) -> List[int]:
+    def fetch(self, urls: list[str]) -> list[int]:
         return self._oneloop.run_async_job(self._all(urls)).result()
 
     def close(self) -> None:

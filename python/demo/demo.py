@@ -35,7 +35,7 @@ def main() -> None:
             ] * args.calls
             results = {}
             for c in contenders:
-                t = measure(lambda c=c: c.fetch(urls), args.repeats)
+                t = measure(lambda c=c, urls=urls: c.fetch(urls), args.repeats)
                 results[c.name] = t
             base = results[contenders[-1].name]
             for c in contenders:
@@ -51,8 +51,9 @@ def main() -> None:
                     ]
                 )
         print(
-            f"{args.calls} GETs of /json (300 B) per batch from sync code, median of {args.repeats} "
-            f"batches; {os.cpu_count()} CPUs; CPU = whole process, all threads\n"
+            f"{args.calls} GETs of /json (300 B) per batch from sync code, "
+            f"median of {args.repeats} batches; {os.cpu_count()} CPUs; "
+            "CPU = whole process, all threads\n"
         )
         print(
             table(

@@ -7,8 +7,8 @@ import resource
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Dict, List
 
 
 @dataclass
@@ -30,14 +30,14 @@ def measure(batch: Callable[[], object], repeats: int) -> BatchTimes:
 
 
 def measure_interleaved(
-    batches: Dict[str, Callable[[], object]], rounds: int
-) -> Dict[str, BatchTimes]:
+    batches: dict[str, Callable[[], object]], rounds: int
+) -> dict[str, BatchTimes]:
     """Like measure() for several contenders, taking turns: each round runs every batch once,
     so a slow spell of a shared, noisy machine hits all of them alike."""
     for batch in batches.values():
         batch()  # warm up
-    walls: Dict[str, List[float]] = {name: [] for name in batches}
-    cpus: Dict[str, List[float]] = {name: [] for name in batches}
+    walls: dict[str, list[float]] = {name: [] for name in batches}
+    cpus: dict[str, list[float]] = {name: [] for name in batches}
     for _ in range(rounds):
         for name, batch in batches.items():
             c0, w0 = time.process_time(), time.perf_counter()
@@ -76,11 +76,14 @@ class FixtureServer:
         self.proc.wait(timeout=10)
 
 
-def table(headers: List[str], rows: List[List[str]], left: int = 1) -> str:
+def table(headers: list[str], rows: list[list[str]], left: int = 1) -> str:
     """A plain text table; the first `left` columns are text (left-aligned), the rest numbers."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(
-        c.ljust(w) if i < left else c.rjust(w)  # noqa: E731
-        for i, (c, w) in enumerate(zip(cells, widths))
-    )
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        )
+
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])

@@ -10,7 +10,7 @@ import functools
 import itertools
 import os
 import weakref
-from typing import TYPE_CHECKING, Any, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any
 
 from ._ffi import ffi, lib
 from .errors import error_for
@@ -29,14 +29,14 @@ class LoopDispatcher:
             raise error_for(rc)
         self._notifier = ffi.gc(out[0], lib.ol_notifier_free)
         self._loop = weakref.ref(loop)  # the loop owns us (weak-keyed map), not the reverse
-        self._pending: Dict[int, Tuple["NativeFuture", asyncio.Future]] = {}
-        self._iter_waiters: Dict[int, asyncio.Future] = {}
-        self._batches: Dict[int, List[Any]] = {}  # tag -> [completions still due, future]
+        self._pending: dict[int, tuple[NativeFuture, asyncio.Future]] = {}
+        self._iter_waiters: dict[int, asyncio.Future] = {}
+        self._batches: dict[int, list[Any]] = {}  # tag -> [completions still due, future]
         self._tags = itertools.count(1)
         self._buf = ffi.new("uint64_t[]", _BATCH)
         loop.add_reader(lib.ol_notifier_fd(self._notifier), self._on_ready)
 
-    def watch(self, fut: "NativeFuture", loop: asyncio.AbstractEventLoop) -> asyncio.Future:
+    def watch(self, fut: NativeFuture, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
         afut = loop.create_future()
         tag = next(self._tags)
         self._pending[tag] = (fut, afut)
@@ -47,7 +47,7 @@ class LoopDispatcher:
         afut.add_done_callback(functools.partial(_cancel_native_if_cancelled, fut))
         return afut
 
-    def watch_iter(self, it: Any, loop: asyncio.AbstractEventLoop) -> Tuple[int, asyncio.Future]:
+    def watch_iter(self, it: Any, loop: asyncio.AbstractEventLoop) -> tuple[int, asyncio.Future]:
         """(tag, an asyncio future set once ol_iter_next(it, .., 0) has an item or the end).
         Call forget(tag) if the iterator is closed before that: no tag comes then."""
         afut = loop.create_future()
@@ -61,7 +61,7 @@ class LoopDispatcher:
 
     def watch_all(
         self, handles: Any, n: int, loop: asyncio.AbstractEventLoop
-    ) -> Tuple[int, asyncio.Future]:
+    ) -> tuple[int, asyncio.Future]:
         """(tag, an asyncio future set once all n native futures have settled). Every
         completion posts the same tag; completions of one executor iteration wake the loop
         once. Call forget(tag) to stop waiting."""
@@ -112,13 +112,13 @@ class LoopDispatcher:
             pass
 
 
-def _cancel_native_if_cancelled(fut: "NativeFuture", afut: asyncio.Future) -> None:
+def _cancel_native_if_cancelled(fut: NativeFuture, afut: asyncio.Future) -> None:
     # The awaiting task was cancelled: carry it to the native job.
     if afut.cancelled():
         fut.cancel()
 
 
-def _transfer(fut: "NativeFuture", afut: asyncio.Future) -> None:
+def _transfer(fut: NativeFuture, afut: asyncio.Future) -> None:
     fut._settle_from_c()
     if afut.done():
         return
@@ -132,8 +132,8 @@ def _transfer(fut: "NativeFuture", afut: asyncio.Future) -> None:
         afut.set_result(fut._result)
 
 
-_dispatchers: "weakref.WeakKeyDictionary[Any, LoopDispatcher]" = weakref.WeakKeyDictionary()
-_last: Tuple[Any, Any] = (None, None)
+_dispatchers: weakref.WeakKeyDictionary[Any, LoopDispatcher] = weakref.WeakKeyDictionary()
+_last: tuple[Any, Any] = (None, None)
 
 
 def dispatcher_for(loop: asyncio.AbstractEventLoop) -> LoopDispatcher:
@@ -148,7 +148,7 @@ def dispatcher_for(loop: asyncio.AbstractEventLoop) -> LoopDispatcher:
     return d
 
 
-def watch_in_running_loop(fut: "NativeFuture") -> asyncio.Future:
+def watch_in_running_loop(fut: NativeFuture) -> asyncio.Future:
     """An asyncio future of the running loop that settles like fut."""
     loop = asyncio.get_running_loop()
     return dispatcher_for(loop).watch(fut, loop)

@@ -13,7 +13,8 @@ the coroutine is slow and resumes when it pulls, exactly as for the blocking str
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Generator, List, Optional, Tuple
+from collections.abc import AsyncIterator, Generator
+from typing import Any
 
 from ._aio import LoopDispatcher, dispatcher_for
 from ._ffi import ffi, lib
@@ -36,11 +37,11 @@ class AsyncStreamResponse(StreamHead):
     def __init__(self, iter_handle: Any) -> None:  # the head comes later, in _open
         self._iter = iter_handle
         self._out = ffi.new("ol_item **")
-        self._armed: Optional[Tuple[LoopDispatcher, int, asyncio.Future]] = None
+        self._armed: tuple[LoopDispatcher, int, asyncio.Future] | None = None
         self._reading = False
         self.status = 0
 
-    async def _open(self, raise_for_status: bool) -> "AsyncStreamResponse":
+    async def _open(self, raise_for_status: bool) -> AsyncStreamResponse:
         try:
             self._head = head_response(*await self._next_item(), raise_for_status)
         except BaseException:
@@ -49,7 +50,7 @@ class AsyncStreamResponse(StreamHead):
         self.status = self._head.status
         return self
 
-    async def _next_item(self) -> Tuple[int, Any]:
+    async def _next_item(self) -> tuple[int, Any]:
         """(kind, item); (0, None) at the end or once closed; raises the producer's failure."""
         while self._iter is not None:
             it = self._iter
@@ -78,7 +79,7 @@ class AsyncStreamResponse(StreamHead):
             raise StopAsyncIteration
         return chunk
 
-    async def read_chunk(self) -> Optional[bytes]:
+    async def read_chunk(self) -> bytes | None:
         """The next body chunk, or None at the end of the body."""
         if self._reading:
             raise RuntimeError("another coroutine is already reading this stream")
@@ -96,7 +97,7 @@ class AsyncStreamResponse(StreamHead):
 
     async def read(self) -> bytes:
         """The rest of the body."""
-        parts: List[bytes] = [chunk async for chunk in self]
+        parts: list[bytes] = [chunk async for chunk in self]
         return b"".join(parts)
 
     def close(self) -> None:
@@ -112,7 +113,7 @@ class AsyncStreamResponse(StreamHead):
     async def aclose(self) -> None:
         self.close()
 
-    async def __aenter__(self) -> "AsyncStreamResponse":
+    async def __aenter__(self) -> AsyncStreamResponse:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -131,7 +132,7 @@ class _Opening:
     def __init__(self, prepared: Prepared, buffer_size: int) -> None:
         self._prepared = prepared
         self._buffer_size = buffer_size
-        self._stream: Optional[AsyncStreamResponse] = None
+        self._stream: AsyncStreamResponse | None = None
 
     async def _open(self) -> AsyncStreamResponse:
         if self._stream is not None:

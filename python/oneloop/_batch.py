@@ -3,7 +3,8 @@ share. Identical requests (the same URL string, the same Request) are prepared o
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from collections.abc import Iterable
+from typing import Any
 
 from . import _executor
 from ._ffi import ffi, lib
@@ -27,7 +28,7 @@ class Request:
         return f"<oneloop.http.Request {self.method} {self.url}>"
 
 
-RequestLike = Union[str, Request, Tuple[str, str]]
+RequestLike = str | Request | tuple[str, str]
 
 
 def outcome(handle: Any, raise_for_status: bool, owner: Any = None) -> Response:
@@ -67,8 +68,8 @@ class Batch:
         self.n = 0  # how many futures were submitted (and are ours to release)
         if isinstance(requests, (str, bytes)):
             raise TypeError(f"{caller}() takes an iterable of requests, not a single URL")
-        self.uniques: List[Prepared] = []
-        self.which: List[int] = []
+        self.uniques: list[Prepared] = []
+        self.which: list[int] = []
         index_of: dict = {}
         for item in requests:
             key = item if isinstance(item, (str, Request)) else None
@@ -108,7 +109,7 @@ class Batch:
         for i in range(self.n):
             lib.ol_future_cancel(self.futures[i])
 
-    def results(self, return_exceptions: bool) -> List[Any]:
+    def results(self, return_exceptions: bool) -> list[Any]:
         """Every settled outcome in order; the first failure is raised unless
         return_exceptions puts each failure in its place."""
         n, fs = len(self.which), self.futures
@@ -119,8 +120,8 @@ class Batch:
             ffi.new("size_t[]", n),
         )
         lib.olpy_batch_outcomes(fs, n, states, resps, statuses, bodies, sizes)
-        results: List[Any] = []
-        first_error: Optional[BaseException] = None
+        results: list[Any] = []
+        first_error: BaseException | None = None
         check_status = any(p.raise_for_status for p in self.uniques)
         DONE = lib.OL_FUTURE_DONE
         for i in range(n):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from ._ffi import ffi, lib
 from .errors import Error
@@ -31,7 +31,7 @@ def default_loop() -> Any:
     return loop
 
 
-def _limit_from_env(name: str) -> Optional[int]:
+def _limit_from_env(name: str) -> int | None:
     """The variable as the core reads it: a decimal count up to 2**32-1, else ignored."""
     text = os.environ.get(name, "")
     digits = text.isascii() and text.isdigit()
@@ -39,7 +39,7 @@ def _limit_from_env(name: str) -> Optional[int]:
 
 
 def configure(
-    *, max_connections: Optional[int] = None, max_host_connections: Optional[int] = None
+    *, max_connections: int | None = None, max_host_connections: int | None = None
 ) -> None:
     """Connection limits of the process-wide executor, before its first use (RuntimeError
     after). None keeps the default: ONELOOP_MAX_CONNECTIONS / ONELOOP_MAX_HOST_CONNECTIONS

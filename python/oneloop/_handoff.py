@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import selectors
-from typing import Any, List, Optional, Tuple
+from typing import Any
 
 from ._ffi import ffi, lib
 
@@ -33,14 +33,14 @@ class HandoffSelector(selectors.EpollSelector):
 
     def __init__(self) -> None:
         super().__init__()
-        self._settled: List[Any] = []  # flags to raise; loop thread only
+        self._settled: list[Any] = []  # flags to raise; loop thread only
         self._fds = ffi.new("int[]", _MAX_EVENTS)
         self._events = ffi.new("uint32_t[]", _MAX_EVENTS)
 
     def defer(self, flag: Any) -> None:
         self._settled.append(flag)
 
-    def select(self, timeout: Optional[float] = None) -> List[Tuple[selectors.SelectorKey, int]]:
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if not self._settled:
             return super().select(timeout)
         flags, self._settled = self._settled, []
@@ -72,7 +72,7 @@ class HandoffSelector(selectors.EpollSelector):
         return ready
 
 
-def new_loop() -> Tuple[asyncio.AbstractEventLoop, Optional[HandoffSelector]]:
+def new_loop() -> tuple[asyncio.AbstractEventLoop, HandoffSelector | None]:
     """The loop oneloop runs coroutines on when the app chose none, and its HandoffSelector:
     the policy's loop, with a HandoffSelector when the policy is asyncio's default (a uvloop
     policy keeps its own loop, and no selector is returned)."""

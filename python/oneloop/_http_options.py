@@ -7,11 +7,12 @@ import json as _json
 import math
 import re
 import urllib.parse
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ._ffi import ffi, lib
 
-HeadersArg = Union[Mapping[str, str], Iterable[Tuple[str, str]], None]
+HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
 _HTTP_VERSIONS = {
     None: lib.OL_HTTP_VERSION_ANY,
@@ -37,9 +38,9 @@ class Prepared:
         self,
         method: bytes,
         url: bytes,
-        body: Optional[bytes],
-        ints: Dict[int, int],
-        strs: List[Tuple[int, bytes]],
+        body: bytes | None,
+        ints: dict[int, int],
+        strs: list[tuple[int, bytes]],
         raise_for_status: bool,
     ) -> None:
         req = self.req = ffi.new("olpy_req *")
@@ -91,7 +92,7 @@ def _count(name: str, value: Any) -> int:
     return value
 
 
-def _header_lines(headers: HeadersArg) -> List[bytes]:
+def _header_lines(headers: HeadersArg) -> list[bytes]:
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     lines = []
     try:
@@ -127,30 +128,30 @@ def prepare(
     method: str,
     url: str,
     *,
-    params: Optional[Mapping[str, Any]] = None,
+    params: Mapping[str, Any] | None = None,
     headers: HeadersArg = None,
     body: Any = None,
     json: Any = None,
-    timeout: Optional[float] = None,
-    connect_timeout: Optional[float] = None,
-    idle_timeout: Optional[float] = None,
-    follow_redirects: Union[bool, int] = False,
-    verify: Union[bool, str] = True,
+    timeout: float | None = None,
+    connect_timeout: float | None = None,
+    idle_timeout: float | None = None,
+    follow_redirects: bool | int = False,
+    verify: bool | str = True,
     verify_host: bool = True,
-    ca_path: Optional[str] = None,
-    client_cert: Optional[str] = None,
-    client_key: Optional[str] = None,
-    client_key_password: Optional[str] = None,
-    http_version: Optional[str] = None,
+    ca_path: str | None = None,
+    client_cert: str | None = None,
+    client_key: str | None = None,
+    client_key_password: str | None = None,
+    http_version: str | None = None,
     decompress: bool = False,
-    proxy: Optional[str] = None,
-    max_response_bytes: Optional[int] = None,
-    user_agent: Optional[str] = None,
-    protocols: Union[str, Iterable[str], None] = None,
-    redirect_protocols: Union[str, Iterable[str], None] = None,
-    auth: Optional[Tuple[str, str]] = None,
-    low_speed_limit: Optional[int] = None,
-    low_speed_time: Optional[int] = None,
+    proxy: str | None = None,
+    max_response_bytes: int | None = None,
+    user_agent: str | None = None,
+    protocols: str | Iterable[str] | None = None,
+    redirect_protocols: str | Iterable[str] | None = None,
+    auth: tuple[str, str] | None = None,
+    low_speed_limit: int | None = None,
+    low_speed_time: int | None = None,
     raise_for_status: bool = False,
 ) -> Prepared:
     method_b = _text("method", method).upper()
@@ -163,9 +164,9 @@ def prepare(
             raise TypeError(f"url must be a str, not {type(url).__name__}")
         url = url + ("&" if "?" in url else "?") + urllib.parse.urlencode(params, doseq=True)
     url_b = _text("url", url)
-    body_b: Optional[bytes] = None
-    ints: Dict[int, int] = {}
-    strs: List[Tuple[int, bytes]] = []
+    body_b: bytes | None = None
+    ints: dict[int, int] = {}
+    strs: list[tuple[int, bytes]] = []
     lines = _header_lines(headers) if headers is not None else []
     if json is not None:
         if body is not None:

@@ -9,7 +9,7 @@ import _thread
 import asyncio
 import threading
 from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from . import _handoff
 from ._lazyfuture import LazyConditionFuture
@@ -24,8 +24,8 @@ class JobFuture(LazyConditionFuture):
     """Future of a coroutine job. cancel() cancels the task; Ctrl-C while waiting in the main
     thread cancels it and re-raises KeyboardInterrupt."""
 
-    _task: Optional[asyncio.Task] = None
-    _runner: Optional["Runner"] = None
+    _task: asyncio.Task | None = None
+    _runner: Runner | None = None
     _handoff: Any = None  # the hand-off flag, made by a waiter that spins
 
     def __init__(self) -> None:
@@ -34,7 +34,7 @@ class JobFuture(LazyConditionFuture):
         self._settled.acquire()
 
     # -- waiting
-    def result(self, timeout: Optional[float] = None) -> Any:
+    def result(self, timeout: float | None = None) -> Any:
         if self._state == FINISHED and self._exception is None:
             if timeout is not None:
                 timeout_ms(timeout)  # bad input is refused even when no wait is needed
@@ -50,13 +50,13 @@ class JobFuture(LazyConditionFuture):
                 del exc  # no reference cycle through the traceback
         return self._result
 
-    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+    def exception(self, timeout: float | None = None) -> BaseException | None:
         self._wait(timeout)
         if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED):
             raise CancelledError("the coroutine job was cancelled")
         return self._exception
 
-    def _wait(self, timeout: Optional[float]) -> None:
+    def _wait(self, timeout: float | None) -> None:
         ms = timeout_ms(timeout)
         if self._state != PENDING:
             return
@@ -95,7 +95,7 @@ class JobFuture(LazyConditionFuture):
             runner.call_soon(task.cancel)
         return True
 
-    def _settle(self, result: Any, exc: Optional[BaseException]) -> None:
+    def _settle(self, result: Any, exc: BaseException | None) -> None:
         """Loop thread: FINISHED with a result or an exception (dropped if cancelled)."""
         if self._settle_lazily(result, exc):
             self._settled.release()  # wakes a waiter that sleeps

@@ -12,7 +12,7 @@ import concurrent.futures
 import os
 import threading
 from concurrent.futures._base import FINISHED, PENDING
-from typing import Any, Optional
+from typing import Any
 
 _create_lock = _thread.allocate_lock()
 
@@ -30,7 +30,7 @@ class LazyConditionFuture(concurrent.futures.Future):
     def __init__(self) -> None:  # no Future.__init__: it would build the Condition now
         self._state = PENDING
         self._result = None
-        self._exception: Optional[BaseException] = None
+        self._exception: BaseException | None = None
         self._waiters: list = []
         self._done_callbacks: list = []
 
@@ -44,7 +44,7 @@ class LazyConditionFuture(concurrent.futures.Future):
                     cond = self.__dict__["_cond"] = threading.Condition()
         return cond
 
-    def _settle_lazily(self, result: Any, exc: Optional[BaseException]) -> bool:
+    def _settle_lazily(self, result: Any, exc: BaseException | None) -> bool:
         """FINISHED with result or exc; False if it had already settled (e.g. cancelled)."""
         if "_cond" not in self.__dict__:
             with _create_lock:

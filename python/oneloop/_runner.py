@@ -13,8 +13,9 @@ import os
 import threading
 import weakref
 from asyncio.tasks import _enter_task, _leave_task  # how a Task marks itself current
+from collections.abc import Callable, Coroutine
 from concurrent.futures._base import PENDING
-from typing import Any, Callable, Coroutine, Optional
+from typing import Any
 
 from ._handoff import HandoffSelector
 from ._handoff import new_loop as new_handoff_loop
@@ -76,10 +77,10 @@ class _Continue:
     def close(self) -> None:
         self.coro.close()
 
-    def __await__(self) -> "_Continue":
+    def __await__(self) -> _Continue:
         return self
 
-    def __iter__(self) -> "_Continue":
+    def __iter__(self) -> _Continue:
         return self
 
     def __next__(self) -> Any:
@@ -89,11 +90,11 @@ class _Continue:
 class Runner:
     """An asyncio loop plus the thread running it (ours, or the app's if it was running)."""
 
-    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._owns_loop = loop is None
         # Where futures settled on this loop raise their hand-off flags: our own selector, or
         # None (then they raise them at once).
-        self.handoff_selector: Optional[HandoffSelector] = None
+        self.handoff_selector: HandoffSelector | None = None
         if loop is None:
             loop, self.handoff_selector = new_handoff_loop()
         self.loop = loop
@@ -111,10 +112,10 @@ class Runner:
         self._unfinished: set = set()
         self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._ready = threading.Event()
-        self.thread_id: Optional[int] = None
+        self.thread_id: int | None = None
         self._closed = False
         self.exiting = False
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         if self.loop.is_running() and asyncio._get_running_loop() is self.loop:
             self._attach()  # asked from the loop's own thread: attach right here
         elif self.loop.is_running():
@@ -298,9 +299,9 @@ class Runner:
             self._thread.join(0.5)
 
 
-_runner: Optional[Runner] = None
-_every_runner: "weakref.WeakSet[Runner]" = weakref.WeakSet()  # retired ones may still run jobs
-_chosen_loop: Optional[asyncio.AbstractEventLoop] = None
+_runner: Runner | None = None
+_every_runner: weakref.WeakSet[Runner] = weakref.WeakSet()  # retired ones may still run jobs
+_chosen_loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
 
 
@@ -316,7 +317,7 @@ def current_runner() -> Runner:
     return r
 
 
-def set_loop(loop: Optional[asyncio.AbstractEventLoop]) -> None:
+def set_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     global _runner, _chosen_loop
     if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
         raise TypeError(
@@ -335,7 +336,7 @@ def set_loop(loop: Optional[asyncio.AbstractEventLoop]) -> None:
         old.retire()  # our thread: it stops once the jobs it runs are done
 
 
-def started_runner() -> Optional[Runner]:
+def started_runner() -> Runner | None:
     return _runner
 
 

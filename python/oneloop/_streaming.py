@@ -4,7 +4,7 @@ into Python values. The waiting differs (a blocking pull vs. notifier readiness)
 
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any
 
 from . import _executor
 from ._ffi import ffi, lib
@@ -39,7 +39,7 @@ def iter_failure(it: Any, rc: int) -> Error:
     return error_for(rc, msg)
 
 
-def pulled(rc: int, it: Any, out: Any) -> Tuple[int, Any]:
+def pulled(rc: int, it: Any, out: Any) -> tuple[int, Any]:
     """(kind, item) from a finished ol_iter_next: (0, None) at the end; raises failures."""
     if rc == lib.OL_ITEROVER:
         return 0, None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable, Optional, Set
+from collections.abc import Callable
 
 from ._ffi import lib
 from .errors import DeadlockError
@@ -18,10 +18,10 @@ SLICE_MS = 150
 INT64_MAX = 2**63 - 1
 
 # Thread idents where a blocking wait would deadlock: the coroutine loop's thread.
-forbidden_threads: Set[int] = set()
+forbidden_threads: set[int] = set()
 
 
-def timeout_ms(timeout: Optional[float], name: str = "timeout") -> int:
+def timeout_ms(timeout: float | None, name: str = "timeout") -> int:
     """Seconds (None: forever) to the C API's int64 milliseconds (-1: forever)."""
     if timeout is None:
         return -1

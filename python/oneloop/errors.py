@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import concurrent.futures
-from typing import Dict, Optional, Type
 
 from ._ffi import ffi, lib
 
@@ -15,7 +14,7 @@ class Error(Exception):
 
     code: int = lib.OL_ERROR
 
-    def __init__(self, message: str = "", code: Optional[int] = None) -> None:
+    def __init__(self, message: str = "", code: int | None = None) -> None:
         if code is not None:
             self.code = code
         self.message = message
@@ -118,7 +117,7 @@ class HTTPStatusError(Error):
         super().__init__(f"HTTP status {status}")
 
 
-_BY_CODE: Dict[int, Type[Error]] = {}
+_BY_CODE: dict[int, type[Error]] = {}
 for _cls in list(globals().values()):
     if isinstance(_cls, type) and issubclass(_cls, Error) and _cls not in (Error, HTTPStatusError):
         _BY_CODE.setdefault(_cls.code, _cls)

@@ -10,8 +10,9 @@ import concurrent.futures
 import itertools
 import os
 import threading
+from collections.abc import Callable, Generator
 from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING
-from typing import Any, Callable, Dict, Generator, Generic, Optional, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ._ffi import ffi, lib
 from ._lazyfuture import LazyConditionFuture
@@ -38,7 +39,7 @@ class _WatchingList(list):
 
     __slots__ = ("_owner",)
 
-    def __init__(self, owner: "NativeFuture") -> None:
+    def __init__(self, owner: NativeFuture) -> None:
         super().__init__()
         self._owner = owner
 
@@ -89,7 +90,7 @@ class NativeFuture(LazyConditionFuture, Generic[T]):
             self._watched = True
             _delivery().watch(self)
 
-    def _wait_c(self, timeout: Optional[float]) -> None:
+    def _wait_c(self, timeout: float | None) -> None:
         ms = timeout_ms(timeout)
         if self._state != PENDING:
             return
@@ -104,7 +105,7 @@ class NativeFuture(LazyConditionFuture, Generic[T]):
         self._settle_from_c()
 
     # -- concurrent.futures.Future API
-    def result(self, timeout: Optional[float] = None) -> T:
+    def result(self, timeout: float | None = None) -> T:
         if self._state == FINISHED and self._exception is None:
             if timeout is not None:
                 timeout_ms(timeout)  # bad input is refused even when no wait is needed
@@ -122,7 +123,7 @@ class NativeFuture(LazyConditionFuture, Generic[T]):
                 del exc
         return self._result  # type: ignore[return-value]
 
-    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+    def exception(self, timeout: float | None = None) -> BaseException | None:
         self._wait_c(timeout)
         if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED):
             raise CancelledError("the job was cancelled")
@@ -187,10 +188,10 @@ class _Delivery:
         if rc < 0:
             raise error_for(rc)
         self._notifier = out[0]
-        self._futures: Dict[int, NativeFuture] = {}
+        self._futures: dict[int, NativeFuture] = {}
         self._tags = itertools.count(1)
         self._lock = threading.Lock()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     def watch(self, fut: NativeFuture) -> None:
         tag = next(self._tags)
@@ -219,7 +220,7 @@ class _Delivery:
                     fut._settle_from_c()
 
 
-_delivery_instance: Optional[_Delivery] = None
+_delivery_instance: _Delivery | None = None
 _delivery_lock = threading.Lock()
 
 

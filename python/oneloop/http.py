@@ -22,7 +22,8 @@ timeout, no max_response_bytes. 0 means "no limit" for every timeout and limit.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Iterable, Iterator, List, Optional, Tuple
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from . import _executor
 from ._aio import dispatcher_for
@@ -86,14 +87,14 @@ def _converter(raise_for_status: bool):  # type: ignore[no-untyped-def]
     return Response.from_future
 
 
-def submit(method: str, url: str, **options: Any) -> "NativeFuture[Response]":
+def submit(method: str, url: str, **options: Any) -> NativeFuture[Response]:
     """Start a request; return its future at once (awaitable in coroutines)."""
     p = prepare(method, url, **options)
     return NativeFuture(_submit_raw(p), _converter(p.raise_for_status))
 
 
 def request(
-    method: str, url: str, *, wait_timeout: Optional[float] = None, **options: Any
+    method: str, url: str, *, wait_timeout: float | None = None, **options: Any
 ) -> Response:
     """Make a request and block (GIL released) until its response."""
     p = prepare(method, url, **options)
@@ -157,8 +158,8 @@ def gather(
     requests: Iterable[RequestLike],
     *,
     return_exceptions: bool = False,
-    timeout: Optional[float] = None,
-) -> List[Any]:
+    timeout: float | None = None,
+) -> list[Any]:
     """Run many requests at once and wait for all of them in one blocking call. Returns the
     responses in order; the first failure is raised once all have settled, unless
     return_exceptions=True puts each failure in its place. On timeout the rest are cancelled."""
@@ -176,8 +177,8 @@ async def agather(
     requests: Iterable[RequestLike],
     *,
     return_exceptions: bool = False,
-    timeout: Optional[float] = None,
-) -> List[Any]:
+    timeout: float | None = None,
+) -> list[Any]:
     """The coroutine twin of gather(): the batch is submitted in one call and the coroutine
     resumes once, when all have settled, with no Task per request (asyncio.gather over
     aget() costs a Task and a wake-up each). Cancelling the awaiting task, or the timeout,
@@ -234,7 +235,7 @@ class StreamResponse(StreamHead):
                 return
             yield chunk
 
-    def read_chunk(self) -> Optional[bytes]:
+    def read_chunk(self) -> bytes | None:
         """The next body chunk, or None at the end of the body."""
         while self._iter is not None:
             kind, item = _next_item(self._iter, self._timeout, self.close)
@@ -248,7 +249,7 @@ class StreamResponse(StreamHead):
     def read(self) -> bytes:
         return b"".join(self)
 
-    def __enter__(self) -> "StreamResponse":
+    def __enter__(self) -> StreamResponse:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -258,7 +259,7 @@ class StreamResponse(StreamHead):
         return f"<oneloop.http.StreamResponse [{self.status}]>"
 
 
-def _next_item(it: Any, ms: int, on_interrupt: Any) -> Tuple[int, Any]:
+def _next_item(it: Any, ms: int, on_interrupt: Any) -> tuple[int, Any]:
     """(kind, item) or (0, None) at the end; raises the producer's failure."""
     out = ffi.new("ol_item **")
     rc = wait_sliced(lambda step: lib.ol_iter_next(it, out, step), ms, on_interrupt)
@@ -271,7 +272,7 @@ def stream(
     method: str,
     url: str,
     *,
-    wait_timeout: Optional[float] = None,
+    wait_timeout: float | None = None,
     buffer_size: int = 0,
     **options: Any,
 ) -> StreamResponse:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json as _json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any
 
 from ._ffi import ffi, lib
 from .errors import HTTPStatusError
@@ -17,13 +18,13 @@ class Headers:
 
     __slots__ = ("_pairs", "_index")
 
-    def __init__(self, pairs: List[Tuple[str, str]]) -> None:
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self._pairs = pairs
-        self._index: Optional[Dict[str, List[str]]] = None
+        self._index: dict[str, list[str]] | None = None
 
-    def _map(self) -> Dict[str, List[str]]:
+    def _map(self) -> dict[str, list[str]]:
         if self._index is None:
-            index: Dict[str, List[str]] = {}
+            index: dict[str, list[str]] = {}
             for name, value in self._pairs:
                 index.setdefault(name.lower(), []).append(value)
             self._index = index
@@ -32,20 +33,20 @@ class Headers:
     def __getitem__(self, name: str) -> str:
         return self._map()[name.lower()][0]
 
-    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+    def get(self, name: str, default: str | None = None) -> str | None:
         values = self._map().get(name.lower())
         return values[0] if values else default
 
-    def get_all(self, name: str) -> List[str]:
+    def get_all(self, name: str) -> list[str]:
         return list(self._map().get(name.lower(), ()))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._map()
 
-    def items(self) -> List[Tuple[str, str]]:
+    def items(self) -> list[tuple[str, str]]:
         return list(self._pairs)
 
-    def keys(self) -> List[str]:
+    def keys(self) -> list[str]:
         return [n for n, _ in self._pairs]
 
     def __iter__(self) -> Iterator[str]:
@@ -93,18 +94,16 @@ class Response:
 
     __slots__ = ("_owner", "_resp", "status", "_content", "_headers", "_body")
 
-    def __init__(
-        self, owner: Any, resp: Any, status: Optional[int] = None, body: Any = None
-    ) -> None:
+    def __init__(self, owner: Any, resp: Any, status: int | None = None, body: Any = None) -> None:
         self._owner = owner  # keeps the C memory of resp alive (a future, a batch, an item)
         self._resp = resp
         self.status: int = lib.ol_response_status(resp) if status is None else status
         self._body = body  # (pointer, size) when the caller already read them
-        self._content: Optional[bytes] = None
-        self._headers: Optional[Headers] = None
+        self._content: bytes | None = None
+        self._headers: Headers | None = None
 
     @classmethod
-    def from_future(cls, handle: Any) -> "Response":
+    def from_future(cls, handle: Any) -> Response:
         return cls(handle, ffi.cast("ol_response *", lib.ol_future_value(handle)))
 
     @property
@@ -192,7 +191,7 @@ class Response:
             t.redirects,
         )
 
-    def raise_for_status(self) -> "Response":
+    def raise_for_status(self) -> Response:
         if self.status >= 400:
             raise HTTPStatusError(self, self.status)
         return self

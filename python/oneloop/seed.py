@@ -10,21 +10,9 @@ import functools
 import inspect
 import sys
 import time
-from typing import (
-    Any,
-    AsyncContextManager,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    ContextManager,
-    Coroutine,
-    Generator,
-    Iterator,
-    List,
-    Optional,
-    Tuple,
-    TypeVar,
-)
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from typing import Any, TypeVar
 
 from . import _runner
 from ._waiting import guard_blocking, timeout_ms
@@ -34,7 +22,7 @@ T = TypeVar("T")
 AGEN_CLOSE_TIMEOUT = 5.0
 
 
-def set_event_loop(loop: Optional[asyncio.AbstractEventLoop]) -> None:
+def set_event_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     """Choose the asyncio loop that runs coroutine jobs (uvloop included). A loop that is not
     running is run by oneloop in a daemon thread; a loop already running in a thread of the
     app's is used where it runs. None goes back to oneloop's own loop."""
@@ -58,7 +46,7 @@ def _as_coroutine(aw: Any, fname: str) -> Coroutine[Any, Any, Any]:
     raise TypeError(f"{fname}() needs a coroutine or awaitable, not {type(aw).__name__}")
 
 
-def run_async_job(coro: Awaitable[T]) -> "concurrent.futures.Future[T]":
+def run_async_job(coro: Awaitable[T]) -> concurrent.futures.Future[T]:
     """Run a coroutine on oneloop's loop thread; return its concurrent.futures.Future at once.
     The caller's contextvars are copied into the coroutine. Future.cancel() cancels the task."""
     c = _as_coroutine(coro, "run_async_job")
@@ -66,8 +54,8 @@ def run_async_job(coro: Awaitable[T]) -> "concurrent.futures.Future[T]":
 
 
 def complete_async_jobs(
-    *aws: Any, timeout: Optional[float] = None
-) -> Tuple[concurrent.futures.Future, ...]:
+    *aws: Any, timeout: float | None = None
+) -> tuple[concurrent.futures.Future, ...]:
     """Run every coroutine (or take every future) given, wait until all are done and return
     their futures in order. One failure does not hide the others' outcomes.
 
@@ -98,7 +86,7 @@ def complete_async_jobs(
     return tuple(futures)
 
 
-def _wait_until(futures: List[concurrent.futures.Future], deadline: Optional[float]) -> None:
+def _wait_until(futures: list[concurrent.futures.Future], deadline: float | None) -> None:
     """Wait for each future in turn, all against the same deadline (monotonic seconds)."""
     for f in futures:
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -110,7 +98,7 @@ def _wait_until(futures: List[concurrent.futures.Future], deadline: Optional[flo
             return
 
 
-def _close_coroutines(aws: Tuple[Any, ...]) -> None:
+def _close_coroutines(aws: tuple[Any, ...]) -> None:
     for a in aws:
         if asyncio.iscoroutine(a):
             a.close()
@@ -206,7 +194,7 @@ def _acm_bridge(acm: Any) -> Iterator[Any]:
         run_async_job(acm.__aexit__(None, None, None)).result()
 
 
-def acm_to_cm(acm: AsyncContextManager[T]) -> ContextManager[T]:
+def acm_to_cm(acm: AbstractAsyncContextManager[T]) -> AbstractContextManager[T]:
     """Use an async context manager from sync code: `with acm_to_cm(session) as s: ...`;
     __aenter__ and __aexit__ run on oneloop's loop."""
     if not (hasattr(acm, "__aenter__") and hasattr(acm, "__aexit__")):

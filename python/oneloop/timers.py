@@ -15,7 +15,7 @@ def _elapsed_ms(handle: Any) -> int:
     return lib.ol_future_value_int(handle)
 
 
-def timer(seconds: float) -> "NativeFuture[int]":
+def timer(seconds: float) -> NativeFuture[int]:
     """A future that settles after `seconds` (value: the milliseconds asked for). Awaitable
     in coroutines, cancellable, usable with concurrent.futures.wait."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):

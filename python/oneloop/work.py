@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from typing import Any, Callable, Dict, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from . import _executor
 from ._ffi import ffi, lib
@@ -22,7 +23,7 @@ from .futures import NativeFuture
 T = TypeVar("T")
 
 # key -> [fn, args, kwargs, outcome]; the C job carries only the key.
-_jobs: Dict[int, list] = {}
+_jobs: dict[int, list] = {}
 _keys = itertools.count(1)
 _ERROR = -1  # OL_ERROR: the call raised; the exception is kept in _jobs
 
@@ -45,7 +46,7 @@ def olpy_work_call(arg: Any, value: Any, value_free: Any, value_int: Any) -> int
     return lib.OL_OK
 
 
-def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> "NativeFuture[T]":
+def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> NativeFuture[T]:
     """Run fn(*args, **kwargs) on the worker pool; its future settles with the return value
     (or the exception). Cancelling before it starts skips it."""
     if not callable(fn):

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

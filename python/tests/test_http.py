@@ -362,7 +362,7 @@ def test_C11_blocking_http_in_coroutine_loop_raises(server):
 def test_C10_16_threads_x_1000_calls(server):
     def worker(k):
         ok = 0
-        for i in range(1000):
+        for _ in range(1000):
             r = http.get(server.url("/bytes/10"))
             ok += r.status == 200 and len(r.content) == 10
         return ok

@@ -85,9 +85,11 @@ if pid == 0:
     def raise_(exc):
         raise exc
     failures = []
-    for name, wait in [('job', lambda: job.result()), ('job-timeout', lambda: job.result(timeout=30)),
+    for name, wait in [('job', lambda: job.result()),
+                       ('job-timeout', lambda: job.result(timeout=30)),
                        ('queued', lambda: queued[-1].result()),
-                       ('queued-exception', lambda: raise_(queued[0].exception())), ('timer', lambda: timer.result()),
+                       ('queued-exception', lambda: raise_(queued[0].exception())),
+                       ('timer', lambda: timer.result()),
                        ('stream', lambda: stream.read_chunk())]:
         t0 = time.monotonic()
         try:

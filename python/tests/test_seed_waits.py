@@ -72,7 +72,7 @@ def test_complete_async_jobs_timeout_is_for_the_whole_call_not_each_future():
     seen = [threading.Event() for _ in range(4)]
     delays = [0.2, 0.9, 1.6, 2.3]
     futs = oneloop.complete_async_jobs(
-        *(sleeper(d, d, ev) for d, ev in zip(delays, seen)), timeout=1.0
+        *(sleeper(d, d, ev) for d, ev in zip(delays, seen, strict=True)), timeout=1.0
     )
     assert futs[0].result() == 0.2
     assert futs[2].cancelled() and futs[3].cancelled()

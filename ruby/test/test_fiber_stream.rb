@@ -23,7 +23,7 @@ class TestFiberStream < Minitest::Test
 
   # The fixture's pattern: byte i is 'a' + i % 26.
   def pattern(size)
-    Array.new(size) { |i| ("a".ord + i % 26).chr }.join
+    Array.new(size) { |i| ("a".ord + (i % 26)).chr }.join
   end
 
   # Runs the block, then checks every Stream made meanwhile: iterator closed (the transfer is
@@ -105,7 +105,7 @@ class TestFiberStream < Minitest::Test
         cases.map do |path, capacity, _|
           task.async do
             body = +""
-            head = OneLoop.http.stream(url(path), capacity: capacity) { |c| body << c }
+            head = OneLoop.http.stream(url(path), capacity:) { |c| body << c }
             bodies[path] = [head.status, body]
           end
         end.each(&:wait)

@@ -84,11 +84,11 @@ class TestFuture < Minitest::Test
 
   # Any timeout, however large, waits for the result: never an overflow into "timed out".
   def test_huge_wait_timeouts_wait_for_the_result
-    [2**31 / 1000.0, 2**62 / 1000.0, 1e300, Float::INFINITY].each do |timeout|
+    [(2**31) / 1000.0, (2**62) / 1000.0, 1e300, Float::INFINITY].each do |timeout|
       assert_equal 50, OneLoop.timer(0.05).value(timeout)
-      assert OneLoop.wait_all([OneLoop.timer(0.05)], timeout: timeout)
+      assert OneLoop.wait_all([OneLoop.timer(0.05)], timeout:)
     end
-    [2**31, 2**62, 2**63 - 1].each do |ms|
+    [2**31, 2**62, (2**63) - 1].each do |ms|
       native = OneLoop.timer(0.05).instance_variable_get(:@native)
       assert_equal OneLoop::Native::OL_OK, OneLoop::Native.wait_all([native], ms)
       native = OneLoop.timer(0.05).instance_variable_get(:@native)

@@ -36,7 +36,9 @@ class TestHardeningRuntime < Minitest::Test
       assert_equal "ok", last
       next if first == "started"
 
-      assert_match(/\Araised: OneLoop::OutOfMemoryError: oneloop: the executor could not start/, first)
+      assert_match(
+        /\Araised: OneLoop::OutOfMemoryError: oneloop: the executor could not start/, first
+      )
       assert_match(/file descriptors/, first)
     end
   end

@@ -60,7 +60,9 @@ module OneLoopTestHelpers
   def eventually(limit = 10)
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + limit
     until yield
-      flunk "condition not reached within #{limit} s" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+        flunk "condition not reached within #{limit} s"
+      end
       Thread.pass
       sleep 0.005
     end

@@ -24,7 +24,7 @@ class TestHTTP < Minitest::Test
       responses = http.gather([url("/bytes/102400")] * 20)
       responses.each do |r|
         assert_equal 102_400, r.body.bytesize
-        assert_equal ("a".."z").to_a.join * 3938 + "abcdefghijklmnopqrstuvwxyz"[0, 12], r.body
+        assert_equal (("a".."z").to_a.join * 3938) + "abcdefghijklmnopqrstuvwxyz"[0, 12], r.body
         assert_equal "102400", r.headers["content-length"] # still readable afterwards
       end
     end
@@ -43,7 +43,7 @@ class TestHTTP < Minitest::Test
     r = http.post(url("/echo"), body: "ping \x00 bytes".b, headers: { "X-Test" => "1" })
     assert_equal "ping \x00 bytes".b, r.body.b
     assert_equal "POST", r.headers["x-echo-method"]
-    head = http.get(url("/echo/headers"), headers: [["X-One", "a"], [:"X-Two", 2]]).body
+    head = http.get(url("/echo/headers"), headers: [%w[X-One a], [:"X-Two", 2]]).body
     assert_match(/^X-One: a\r?$/i, head)
     assert_match(/^X-Two: 2\r?$/i, head)
   end
@@ -104,7 +104,7 @@ class TestHTTP < Minitest::Test
     assert_equal 200, s.head.status
     first = s.each.first
     eventually { s.instance_variable_get(:@iter).buffered >= 32 * 1024 }
-    assert_operator s.instance_variable_get(:@iter).buffered, :<=, 64 * 1024 + 256 * 1024,
+    assert_operator s.instance_variable_get(:@iter).buffered, :<=, (64 * 1024) + (256 * 1024),
                     "the transfer pauses instead of buffering the whole body"
     assert_equal 4_000_000 - first.bytesize, s.read.bytesize
   ensure
@@ -147,10 +147,13 @@ class TestHTTP < Minitest::Test
     end
     # A close without reply: on a fresh connection curl reports an empty reply; on a reused
     # one it retries on new connections and reports the last send failure ("Connection died").
-    err = assert_raises(OneLoop::EmptyResponseError, OneLoop::SendError) { http.get(url("/fault/close")) }
+    err = assert_raises(OneLoop::EmptyResponseError, OneLoop::SendError) do
+      http.get(url("/fault/close"))
+    end
     assert_operator err.code, :<, 0
     assert_raises(OneLoop::TimeoutError) { http.get(url("/fault/no-answer"), timeout: 0.2) }
-    assert_raises(OneLoop::TimeoutError) { http.get(url("/fault/slow-drip?bytes=1000&interval=300"), timeout: 0.3) }
+    slow = url("/fault/slow-drip?bytes=1000&interval=300")
+    assert_raises(OneLoop::TimeoutError) { http.get(slow, timeout: 0.3) }
     assert_equal 100, http.get(url("/fault/slow-drip?bytes=100&interval=1")).body.bytesize
     # a body longer than its Content-Length: the announced bytes, and the next request is clean
     assert_equal "01234", http.get(url("/fault/lie-length")).body
@@ -181,7 +184,8 @@ class TestHTTP < Minitest::Test
     assert_raises(OneLoop::ProtocolDeniedError) do
       http.get(target, follow_redirects: 3, protocols: %w[http https file])
     end
-    r = http.get(target, follow_redirects: 3, protocols: "http,https,file", redirect_protocols: %w[http https file])
+    r = http.get(target, follow_redirects: 3, protocols: "http,https,file",
+                         redirect_protocols: %w[http https file])
     assert_equal File.binread("/etc/hostname"), r.body.b
     refute_equal 302, r.status
   end
@@ -191,11 +195,15 @@ class TestHTTP < Minitest::Test
     assert_includes 300..399, r.status
     r = http.get(url("/redirect/2"), follow_redirects: 5)
     assert_equal 200, r.status
-    assert_raises(OneLoop::TooManyRedirectsError) { http.get(url("/redirect/5"), follow_redirects: 2) }
+    assert_raises(OneLoop::TooManyRedirectsError) do
+      http.get(url("/redirect/5"), follow_redirects: 2)
+    end
   end
 
   def test_C21_response_size_limit
-    assert_raises(OneLoop::TooLargeError) { http.get(url("/bytes/100000"), max_response_bytes: 1000) }
+    assert_raises(OneLoop::TooLargeError) do
+      http.get(url("/bytes/100000"), max_response_bytes: 1000)
+    end
     assert_equal 1000, http.get(url("/bytes/1000"), max_response_bytes: 1000).body.bytesize
   end
 

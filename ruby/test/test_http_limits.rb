@@ -8,7 +8,7 @@ require "socket"
 class TestHTTPLimits < Minitest::Test
   def http = OneLoop.http
 
-  def pattern(n) = Array.new(n) { |i| (97 + i % 26).chr }.join
+  def pattern(n) = Array.new(n) { |i| (97 + (i % 26)).chr }.join
 
   # A loopback port whose connects hang: a full backlog that is never accepted.
   def with_black_hole
@@ -43,19 +43,23 @@ class TestHTTPLimits < Minitest::Test
   end
 
   def test_zero_means_no_limit_for_every_timeout_and_limit
-    %i[timeout connect_timeout idle_timeout max_response_bytes low_speed_limit low_speed_time].each do |opt|
+    %i[timeout connect_timeout idle_timeout max_response_bytes low_speed_limit
+       low_speed_time].each do |opt|
       resp = http.get(url("/fault/slow-drip?bytes=4&interval=100"), opt => 0)
       assert_equal "abcd", resp.body, "#{opt}: 0"
     end
   end
 
   def test_idle_timeout_fires_when_the_server_stops_sending
-    err = assert_raises(OneLoop::TimeoutError) { http.get(url("/fault/no-answer"), idle_timeout: 0.3) }
+    err = assert_raises(OneLoop::TimeoutError) do
+      http.get(url("/fault/no-answer"), idle_timeout: 0.3)
+    end
     assert_match(/idle/, err.message)
   end
 
   def test_idle_timeout_restarts_on_every_byte
-    assert_equal "abcdefgh", http.get(url("/fault/slow-drip?bytes=8&interval=100"), idle_timeout: 0.6).body
+    drip = url("/fault/slow-drip?bytes=8&interval=100")
+    assert_equal "abcdefgh", http.get(drip, idle_timeout: 0.6).body
   end
 
   def test_idle_timeout_does_not_count_while_the_consumer_holds_the_stream
@@ -73,7 +77,8 @@ class TestHTTPLimits < Minitest::Test
     codings.each do |coding|
       u = url("/encoded/#{coding}/300000")
       assert_equal pattern(300_000), http.get(u, decompress: true).body, coding
-      assert_equal pattern(300_000), http.stream(u, capacity: 16 * 1024, decompress: true).to_a.join, coding
+      body = http.stream(u, capacity: 16 * 1024, decompress: true).to_a.join
+      assert_equal pattern(300_000), body, coding
     end
   end
 

@@ -41,7 +41,8 @@ class TestInterrupt < Minitest::Test
     got_first = Queue.new
     reader = Thread.new do
       Thread.current.report_on_exception = false
-      OneLoop.http.stream(url("/fault/slow-drip?bytes=100000&interval=200")) { |_| got_first << true }
+      drip = url("/fault/slow-drip?bytes=100000&interval=200")
+      OneLoop.http.stream(drip) { |_| got_first << true }
     end
     eventually { !got_first.empty? }
     eventually { reader.status == "sleep" }

@@ -5,8 +5,8 @@ require "timeout"
 
 # A trapped signal or Thread#wakeup only interrupts a wait for a moment: the trap handler runs
 # and the wait goes on. Only an exception actually raised into the waiting thread (Thread#raise,
-# Timeout, a trap handler that raises) cancels the job (case C24, docs/conformance.md). Unicorn and Resque
-# workers get USR1/HUP from logrotate in the middle of requests.
+# Timeout, a trap handler that raises) cancels the job (case C24, docs/conformance.md). Unicorn
+# and Resque workers get USR1/HUP from logrotate in the middle of requests.
 class TestSignalWait < Minitest::Test
   DELAY_MS = 600 # long enough for the signals below to arrive while the wait is in progress
 

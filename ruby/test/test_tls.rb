@@ -24,7 +24,8 @@ module Nginx
       probe = TCPServer.new("127.0.0.1", 0)
       port = probe.addr[1]
       probe.close
-      pid = Process.spawn("sh", SCRIPT, dir, port.to_s, out: File::NULL, err: File.join(dir, "start.err"))
+      pid = Process.spawn("sh", SCRIPT, dir, port.to_s,
+                          out: File::NULL, err: File.join(dir, "start.err"))
       at_exit do
         Process.kill("TERM", pid) rescue nil # rubocop:disable Style/RescueModifier
         Process.wait(pid) rescue nil # rubocop:disable Style/RescueModifier
@@ -41,9 +42,15 @@ module Nginx
         return
       rescue SystemCallError
         if Process.waitpid(pid, Process::WNOHANG)
-          raise "nginx did not start: #{File.read(File.join(dir, 'start.err')) rescue '?'}"
+          raise "nginx did not start: #{begin
+            File.read(File.join(dir, 'start.err'))
+          rescue StandardError
+            '?'
+          end}"
         end
-        raise "nginx did not listen on #{port} within 15 s" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+        if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+          raise "nginx did not listen on #{port} within 15 s"
+        end
 
         sleep 0.05
       end

@@ -1,3 +1,5 @@
+# frozen_string_literal: true
+
 # Builds OneLoop::Native: runs SWIG on bindings/oneloop.i into the build directory (the wrapper
 # is a build product) and links the SHARED liboneloop (one executor per process: C25).
 #
@@ -14,7 +16,7 @@ swig_dir = [File.join(repo, "bindings"), File.join(here, "swig")].find do |d|
   File.exist?(File.join(d, "oneloop.i"))
 end or abort "oneloop.i not found (bindings/ or ext/oneloop/swig/)"
 
-build_dir = ENV["ONELOOP_BUILD_DIR"]
+build_dir = ENV.fetch("ONELOOP_BUILD_DIR", nil)
 if build_dir && !build_dir.empty?
   inc = File.join(repo, "core", "include")
   lib = File.join(build_dir, "core")

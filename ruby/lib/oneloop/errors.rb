@@ -55,7 +55,7 @@ module OneLoop
   # The exception for a status code (not raised).
   def self.error_for(code, message = nil)
     klass = ERROR_CLASSES.fetch(code, Error)
-    klass.new(message && !message.empty? ? message : nil, code: code)
+    klass.new(message && !message.empty? ? message : nil, code:)
   end
 
   # Raise unless rc is OL_OK; returns rc.

@@ -32,11 +32,11 @@ module OneLoop
       raise OneLoop.error_for(notifier) if notifier.is_a?(Integer)
       natives.each_with_index { |f, i| OneLoop.check!(notifier.watch(f, i)) }
       io = IO.for_fd(notifier.fd, autoclose: false)
-      deadline = timeout_ms.negative? ? nil : now + timeout_ms / 1000.0
+      deadline = timeout_ms.negative? ? nil : now + (timeout_ms / 1000.0)
       loop do
         ready = settled(natives, any)
         return ready if ready
-        left = deadline && deadline - now
+        left = deadline && (deadline - now)
         return Native::OL_ETIMEDOUT if left && left <= 0
         readable(io, left)
         notifier.drain

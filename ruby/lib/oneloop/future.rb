@@ -56,7 +56,7 @@ module OneLoop
     # The failure as an exception object (not raised); nil while pending or when done.
     def error
       status = @native.status
-      return nil if status == Native::OL_OK || status == Native::OL_EPENDING
+      return nil if [Native::OL_OK, Native::OL_EPENDING].include?(status)
       OneLoop.error_for(status, @native.error_message)
     end
 

@@ -4,11 +4,11 @@ module OneLoop
   # HTTP over the process-wide executor (libcurl): one connection pool for every thread.
   #
   # Options (all optional): headers: (Hash or pairs), body: (String), timeout:,
-  # connect_timeout: and idle_timeout: (seconds), follow_redirects: (Integer or true), verify: (TLS, default
-  # true), verify_peer:, verify_host:, ca_file:, ca_path:, client_cert:, client_key:,
-  # client_key_password:, http_version: (:http1_1, :http2, ...), decompress:, proxy:,
-  # max_response_bytes:, user_agent:, protocols: ("http,https"), redirect_protocols: ("http,https"), basic_auth: ("user:pass"),
-  # low_speed_limit:, low_speed_time:.
+  # connect_timeout: and idle_timeout: (seconds), follow_redirects: (Integer or true), verify:
+  # (TLS, default true), verify_peer:, verify_host:, ca_file:, ca_path:, client_cert:,
+  # client_key:, client_key_password:, http_version: (:http1_1, :http2, ...), decompress:,
+  # proxy:, max_response_bytes:, user_agent:, protocols: ("http,https"), redirect_protocols:
+  # ("http,https"), basic_auth: ("user:pass"), low_speed_limit:, low_speed_time:.
   # Defaults: connect_timeout 10 s, idle_timeout 300 s between received bytes (time a stream is
   # held paused by its reader does not count), no total timeout, no max_response_bytes. 0 means
   # "no limit" for every timeout and limit.
@@ -23,7 +23,7 @@ module OneLoop
 
     # Send and wait: the Response, or the transport error raised.
     def request(method, url, **opts)
-      submit(url, method: method, **opts).value
+      submit(url, method:, **opts).value
     end
 
     %w[get head delete options].each do |verb|
@@ -31,7 +31,7 @@ module OneLoop
     end
 
     %w[post put patch].each do |verb|
-      define_method(verb) { |url, body: nil, **opts| request(verb.upcase, url, body: body, **opts) }
+      define_method(verb) { |url, body: nil, **opts| request(verb.upcase, url, body:, **opts) }
     end
 
     # Run many requests concurrently and wait for all: an Array, in order, of a Response or
@@ -39,7 +39,9 @@ module OneLoop
     # nothing). Each request is a URL String or a Hash {url:, method:, **options}. With
     # timeout: (seconds), requests still running then are cancelled (CancelledError values).
     def gather(requests, timeout: nil, **defaults)
-      raise TypeError, "requests must be an Array, got #{requests.class}" unless requests.is_a?(Array)
+      unless requests.is_a?(Array)
+        raise TypeError, "requests must be an Array, got #{requests.class}"
+      end
       ms = Timeout.to_ms(timeout)
       futures = []
       all_settled = false
@@ -56,8 +58,8 @@ module OneLoop
     # Response with an empty body). Without: an Enumerator of chunks. Breaking out early
     # aborts the transfer. capacity: bytes buffered before the transfer pauses (0: 1 MiB).
     def stream(url, method: nil, capacity: 0, **opts, &block)
-      return enum_for(:stream, url, method: method, capacity: capacity, **opts) unless block
-      s = open_stream(url, method: method, capacity: capacity, **opts)
+      return enum_for(:stream, url, method:, capacity:, **opts) unless block
+      s = open_stream(url, method:, capacity:, **opts)
       begin
         s.each(&block)
         s.head
@@ -68,7 +70,9 @@ module OneLoop
 
     # A OneLoop::Stream to pull yourself (#head, #each, #read); close it when done.
     def open_stream(url, method: nil, capacity: 0, **opts)
-      raise TypeError, "capacity must be an Integer, got #{capacity.class}" unless capacity.is_a?(Integer)
+      unless capacity.is_a?(Integer)
+        raise TypeError, "capacity must be an Integer, got #{capacity.class}"
+      end
       raise ArgumentError, "capacity must be >= 0, got #{capacity}" if capacity.negative?
       args = Request.build(method, url, opts)
       native = Native.http_submit(*args, capacity)

@@ -5,7 +5,7 @@ begin
   require "oneloop/oneloop_native"
 rescue LoadError
   # Not installed: the build directory named by ONELOOP_RUBY_EXT_DIR (tests, development).
-  dir = ENV["ONELOOP_RUBY_EXT_DIR"] or raise
+  dir = ENV.fetch("ONELOOP_RUBY_EXT_DIR", nil) or raise
   require File.join(File.expand_path(dir), "oneloop_native")
 end
 

@@ -5,7 +5,7 @@ module OneLoop
   # an ArgumentError / TypeError with a clear message and nothing is submitted (C15).
   module Request
     N = Native
-    TOKEN = /\A[!#$%&'*+.^_`|~0-9A-Za-z-]+\z/.freeze
+    TOKEN = /\A[!#$%&'*+.^_`|~0-9A-Za-z-]+\z/
 
     INT_OPTIONS = {
       connect_timeout: N::OL_HTTP_CONNECT_TIMEOUT_MS, timeout: N::OL_HTTP_TIMEOUT_MS,
@@ -36,14 +36,18 @@ module OneLoop
     # [method, url, header_lines, body, int_opts, str_opts]
     def build(method, url, opts)
       unknown = opts.keys - KEYS
-      raise ArgumentError, "unknown option(s): #{unknown.map(&:inspect).join(', ')}" unless unknown.empty?
+      unless unknown.empty?
+        raise ArgumentError, "unknown option(s): #{unknown.map(&:inspect).join(', ')}"
+      end
       [method_name(method), url_string(url), header_lines(opts[:headers]), body(opts[:body]),
        int_options(opts), str_options(opts)]
     end
 
     def method_name(method)
       return nil if method.nil?
-      raise TypeError, "method must be a String or Symbol, got #{method.class}" unless method.is_a?(String) || method.is_a?(Symbol)
+      unless method.is_a?(String) || method.is_a?(Symbol)
+        raise TypeError, "method must be a String or Symbol, got #{method.class}"
+      end
       m = method.to_s.upcase
       raise ArgumentError, "invalid HTTP method #{method.inspect}" unless TOKEN.match?(m)
       m == "GET" ? nil : m
@@ -59,16 +63,26 @@ module OneLoop
 
     def header_lines(headers)
       return nil if headers.nil? || headers.empty?
-      raise TypeError, "headers must be a Hash or an Array of pairs, got #{headers.class}" unless headers.is_a?(Hash) || headers.is_a?(Array)
+      unless headers.is_a?(Hash) || headers.is_a?(Array)
+        raise TypeError, "headers must be a Hash or an Array of pairs, got #{headers.class}"
+      end
       headers.map do |pair|
-        raise TypeError, "each header must be a [name, value] pair" unless pair.is_a?(Array) && pair.size == 2
+        unless pair.is_a?(Array) && pair.size == 2
+          raise TypeError, "each header must be a [name, value] pair"
+        end
         name, value = pair
         name = name.to_s if name.is_a?(Symbol)
-        raise TypeError, "header name must be a String or Symbol, got #{name.class}" unless name.is_a?(String)
+        unless name.is_a?(String)
+          raise TypeError, "header name must be a String or Symbol, got #{name.class}"
+        end
         raise ArgumentError, "invalid header name #{name.inspect}" unless TOKEN.match?(name)
         value = value.to_s if value.is_a?(Numeric) || value.is_a?(Symbol)
-        raise TypeError, "header #{name} value must be a String, got #{value.class}" unless value.is_a?(String)
-        raise ArgumentError, "header #{name} value must not contain CR, LF or NUL" if value.match?(/[\0\r\n]/)
+        unless value.is_a?(String)
+          raise TypeError, "header #{name} value must be a String, got #{value.class}"
+        end
+        if value.match?(/[\0\r\n]/)
+          raise ArgumentError, "header #{name} value must not contain CR, LF or NUL"
+        end
         "#{name}: #{value}"
       end
     end
@@ -89,13 +103,22 @@ module OneLoop
           ms = Timeout.to_ms(value, key.to_s, allow_nil: false)
           flat.push(INT_OPTIONS[key], ms == Timeout::FOREVER || value.zero? ? 0 : [ms, 1].max)
         when :http_version
-          v = HTTP_VERSIONS.fetch(value) { raise ArgumentError, "http_version must be one of #{HTTP_VERSIONS.keys.compact.inspect}, got #{value.inspect}" }
+          v = HTTP_VERSIONS.fetch(value) do
+            raise ArgumentError, "http_version must be one of " \
+                                 "#{HTTP_VERSIONS.keys.compact.inspect}, got #{value.inspect}"
+          end
           flat.push(INT_OPTIONS[key], v)
         when :follow_redirects
-          n = value == true ? 10 : value == false ? 0 : value
+          n = case value
+              when true then 10
+              when false then 0
+              else value
+              end
           flat.push(INT_OPTIONS[key], non_negative_int(n, key))
         when :verify, :verify_peer, :verify_host, :decompress
-          raise TypeError, "#{key} must be true or false, got #{value.inspect}" unless value == true || value == false
+          unless [true, false].include?(value)
+            raise TypeError, "#{key} must be true or false, got #{value.inspect}"
+          end
           keys = key == :verify ? %i[verify_peer verify_host] : [key]
           keys.each { |k| flat.push(INT_OPTIONS[k], value ? 1 : 0) }
         when :max_response_bytes, :low_speed_limit, :low_speed_time
@@ -110,7 +133,9 @@ module OneLoop
       STR_OPTIONS.each do |key, code|
         value = opts[key]
         next if value.nil?
-        value = value.map(&:to_s).join(",") if %i[protocols redirect_protocols].include?(key) && value.is_a?(Array)
+        if %i[protocols redirect_protocols].include?(key) && value.is_a?(Array)
+          value = value.map(&:to_s).join(",")
+        end
         value = value.to_s if value.is_a?(Symbol)
         raise TypeError, "#{key} must be a String, got #{value.class}" unless value.is_a?(String)
         raise ArgumentError, "#{key} must not contain NUL" if value.include?("\0")
@@ -129,7 +154,9 @@ module OneLoop
     # The C API refused something the Ruby checks let through.
     def raise_refused(rc, key)
       name = (INT_OPTIONS.key(key) || STR_OPTIONS.key(key) || "header or body").to_s
-      raise ArgumentError, "oneloop refused #{name}: #{Native.strerror(rc)}" if rc == Native::OL_EINVAL
+      if rc == Native::OL_EINVAL
+        raise ArgumentError, "oneloop refused #{name}: #{Native.strerror(rc)}"
+      end
       raise OneLoop.error_for(rc)
     end
   end

@@ -23,7 +23,7 @@ module OneLoop
     end
 
     def key?(name) = !self[name].nil?
-    def each(&block) = @pairs.each(&block)
+    def each(&) = @pairs.each(&)
     def to_a = @pairs
     def size = @pairs.size
 
@@ -46,13 +46,13 @@ module OneLoop
     # From a settled HTTP future: the native response lives as long as this object.
     def self.from_future(native)
       status, version, body = Native.response_core(native)
-      new(status, version, body, native: native)
+      new(status, version, body, native:)
     end
 
     # From a stream's head item: [status, version, headers, url].
     def self.from_head(head)
       status, version, headers, url = head
-      new(status, version, "".b, headers: headers, url: url)
+      new(status, version, "".b, headers:, url:)
     end
 
     def initialize(status, http_version, body, native: nil, headers: nil, url: nil)

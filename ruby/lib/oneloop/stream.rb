@@ -56,7 +56,10 @@ module OneLoop
     def pull_head
       return if @head
       item = pull
-      raise ProtocolError.new("oneloop: stream ended without a response head", code: Native::OL_EPROTO) unless item.is_a?(Array)
+      unless item.is_a?(Array)
+        raise ProtocolError.new("oneloop: stream ended without a response head",
+                                code: Native::OL_EPROTO)
+      end
       @head = Response.from_head(item)
     end
 

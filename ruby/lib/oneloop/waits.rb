@@ -30,7 +30,9 @@ module OneLoop
     private
 
     def natives_of(futures)
-      raise TypeError, "futures must be an Array of OneLoop::Future, got #{futures.class}" unless futures.is_a?(Array)
+      unless futures.is_a?(Array)
+        raise TypeError, "futures must be an Array of OneLoop::Future, got #{futures.class}"
+      end
       futures.map do |f|
         raise TypeError, "expected a OneLoop::Future, got #{f.class}" unless f.is_a?(Future)
         f.native
@@ -39,7 +41,7 @@ module OneLoop
 
     def wait_many(natives, ms, any:)
       if FiberWait.scheduler
-        FiberWait.wait(natives, ms, any: any)
+        FiberWait.wait(natives, ms, any:)
       elsif any
         Native.wait_any(natives, ms)
       else
