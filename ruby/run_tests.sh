@@ -1,25 +1,23 @@
 #!/usr/bin/env bash
-# Builds the SWIG extension against an already built core and runs the minitest suite.
-#   ONELOOP_BUILD_DIR  the core's CMake build directory (absolute; default <repo>/build)
-# The extension (and the generated wrapper) go to $ONELOOP_BUILD_DIR/ruby-ext, never the source.
+# Runs the minitest suite against the CMake build: the SWIG extension is the target
+# oneloop_ruby (bindings/CMakeLists.txt), brought up to date here, never built a second way.
+#   ONELOOP_BUILD_DIR  the CMake build directory (absolute; default <repo>/build; make build)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 export ONELOOP_BUILD_DIR="${ONELOOP_BUILD_DIR:-$repo/build}"
-
-lib="$ONELOOP_BUILD_DIR/core/liboneloop.so"
+ext_dir="$ONELOOP_BUILD_DIR/bindings/ruby"
 server="$ONELOOP_BUILD_DIR/tests/fixture/ol_fixture_server"
-[[ -f "$lib" ]] || { echo "run_tests.sh: $lib not found: build the core first" >&2; exit 2; }
-[[ -x "$server" ]] || { echo "run_tests.sh: $server not found: build the core first" >&2; exit 2; }
-
-ext_dir="$ONELOOP_BUILD_DIR/ruby-ext"
-mkdir -p "$ext_dir"
-(
-  cd "$ext_dir"
-  ruby "$here/ext/oneloop/extconf.rb" > extconf.out 2>&1 || { cat extconf.out mkmf.log >&2; exit 1; }
-  make -s V=0 > make.out 2>&1 || { cat make.out >&2; exit 1; }
-)
+if [[ ! -f "$ONELOOP_BUILD_DIR/CMakeCache.txt" ]]; then
+  echo "run_tests.sh: no CMake build in $ONELOOP_BUILD_DIR: run make build first" >&2
+  exit 2
+fi
+cmake --build "$ONELOOP_BUILD_DIR" --target oneloop_ruby ol_fixture_server >/dev/null
+if [[ ! -f "$ext_dir/oneloop_native.so" ]]; then
+  echo "run_tests.sh: $ext_dir/oneloop_native.so not built (are swig and ruby-dev installed?)" >&2
+  exit 2
+fi
 
 export ONELOOP_RUBY_EXT_DIR="$ext_dir"
 export ONELOOP_FIXTURE_SERVER="$server"
