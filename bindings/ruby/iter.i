@@ -39,9 +39,9 @@ static void oneloop_pull_ubf(void *p)
 }
 
 /* One item within timeout_ms (negative: until one comes). Returns a binary String (a body
- * chunk), an Array (a response head: see oneloop_head_ary), nil at the end of the stream, or an
- * Integer status: OL_ETIMEDOUT (nothing yet; also after a harmless interrupt) or the stream's
- * failure (message: Iter#error_message). */
+ * chunk), an Item (the response head, read with Native.response_*), nil at the end of the
+ * stream, or an Integer status: OL_ETIMEDOUT (nothing yet; also after a harmless interrupt) or
+ * the stream's failure (message: Iter#error_message). */
 static VALUE oneloop_iter_next(VALUE obj, long long timeout_ms)
 {
     void *ptr = NULL;
@@ -57,11 +57,12 @@ static VALUE oneloop_iter_next(VALUE obj, long long timeout_ms)
 
     VALUE result;
     if (pl.rc == OL_OK && pl.item) {
-        if (ol_item_kind_get(pl.item) == OL_ITEM_HEAD && ol_item_object(pl.item))
-            result = oneloop_head_ary(ol_item_object(pl.item));
-        else
+        if (ol_item_kind_get(pl.item) == OL_ITEM_HEAD && ol_item_object(pl.item)) {
+            result = SWIG_NewPointerObj(pl.item, SWIGTYPE_p_ol_item, SWIG_POINTER_OWN);
+        } else {
             result = rb_str_new(ol_item_data(pl.item), (long)ol_item_size(pl.item));
-        ol_item_free(pl.item);
+            ol_item_free(pl.item);
+        }
     } else if (pl.rc == OL_ITEROVER) {
         result = Qnil;
     } else {

@@ -164,23 +164,22 @@ static VALUE oneloop_wait_any(VALUE futures, long long timeout_ms)
 }
 
 /* One future: OL_OK once settled, OL_ETIMEDOUT, OL_EFORKED, ... */
-static int oneloop_future_wait(ol_future *f, long long timeout_ms)
+static VALUE oneloop_future_wait(VALUE future, long long timeout_ms)
 {
+    ol_future *f = oneloop_future_ptr(future);
     oneloop_wait w = {0};
     w.fs = &f;
     w.n = 1;
     int rc = oneloop_wait_run(&w, timeout_ms);
     if (w.jump) rb_jump_tag(w.jump);
-    return rc;
+    return INT2NUM(rc);
 }
 %}
 
+/* Block (GVL released) until settled or timeout_ms (negative: forever). */
+%rename(future_wait) oneloop_future_wait;
 %rename(wait_all) oneloop_wait_all;
 %rename(wait_any) oneloop_wait_any;
+VALUE oneloop_future_wait(VALUE future, long long timeout_ms);
 VALUE oneloop_wait_all(VALUE futures, long long timeout_ms);
 VALUE oneloop_wait_any(VALUE futures, long long timeout_ms);
-
-%extend ol_future {
-    /* Block (GVL released) until settled or timeout_ms (negative: forever). */
-    int rb_wait(long long timeout_ms) { return oneloop_future_wait($self, timeout_ms); }
-}

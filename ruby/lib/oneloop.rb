@@ -31,7 +31,7 @@ module OneLoop
     # A Future that settles after +seconds+ (a timer on the executor).
     def timer(seconds)
       ms = Timeout.to_ms(seconds, "seconds", allow_nil: false)
-      Future.from_native(Native.timer_submit(ms))
+      Future.from_native(Native.job_submit(Native.job_timer_new(ms)))
     end
 
     # Sleep on the executor: the GVL is released (other threads run), under a Fiber scheduler
@@ -41,9 +41,13 @@ module OneLoop
       seconds
     end
 
+    STATS = %i[submitted completed failed cancelled in_flight queue_depth http_connections].freeze
+    private_constant :STATS
+
     # Executor counters: submitted, completed, failed, cancelled, in_flight, http_connections...
     def stats
-      Native.loop_stats
+      s = Native.loop_stats
+      STATS.to_h { |name| [name, s.public_send(name)] }
     end
 
     def version

@@ -29,8 +29,7 @@ module OneLoop
       return Native::OL_ETIMEDOUT if timeout_ms.zero?
 
       notifier = Native.notifier_new
-      raise OneLoop.error_for(notifier) if notifier.is_a?(Integer)
-      natives.each_with_index { |f, i| OneLoop.check!(notifier.watch(f, i)) }
+      natives.each_with_index { |f, i| notifier.watch(f, i) }
       io = IO.for_fd(notifier.fd, autoclose: false)
       deadline = timeout_ms.negative? ? nil : now + (timeout_ms / 1000.0)
       loop do
@@ -46,7 +45,7 @@ module OneLoop
       raise
     ensure
       io&.close # autoclose: false leaves the fd to the notifier
-      Native.notifier_close(notifier) if notifier.is_a?(Native::Notifier)
+      Native.dispose(notifier) if notifier
     end
 
     # Wait until io is readable (true) or timeout seconds pass (false); other fibers run

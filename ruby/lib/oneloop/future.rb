@@ -9,10 +9,9 @@ module OneLoop
   class Future
     STATES = { 0 => :pending, 1 => :done, 2 => :failed, 3 => :cancelled }.freeze
 
-    # native: a Native::Future, or the Integer status of a failed submit (raised here).
-    # convert: turns the settled native future into the value (default: its integer value).
+    # native: a Native::Future. convert: turns the settled native future into the value
+    # (default: its integer value).
     def self.from_native(native, &convert)
-      raise OneLoop.error_for(native) if native.is_a?(Integer)
       new(native, convert)
     end
 
@@ -82,7 +81,7 @@ module OneLoop
         raise ForkedError.new(code: Native::OL_EFORKED) if @forks != OneLoop.forks && pending?
         FiberWait.wait(natives, ms)
       else
-        @native.wait(ms)
+        Native.future_wait(@native, ms)
       end
     end
   end

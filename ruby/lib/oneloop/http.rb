@@ -75,10 +75,7 @@ module OneLoop
       end
       raise ArgumentError, "capacity must be >= 0, got #{capacity}" if capacity.negative?
       args = Request.build(method, url, opts)
-      native = Native.http_submit(*args, capacity)
-      Request.raise_refused(*native) if native.is_a?(Array)
-      raise OneLoop.error_for(native) if native.is_a?(Integer)
-      Stream.new(native)
+      Stream.new(Native.http_submit(*args, capacity))
     end
 
     private
@@ -87,17 +84,12 @@ module OneLoop
     private_constant :RESPONSE
 
     def submit_built(args)
-      native = Native.http_submit(*args, nil)
-      Request.raise_refused(*native) if native.is_a?(Array)
-      Future.from_native(native, &RESPONSE)
+      Future.from_native(Native.http_submit(*args, nil), &RESPONSE)
     end
 
     # One native call submits the whole batch: the requests reach the executor together.
     def submit_all(built)
-      natives = Native.http_submit_batch(built)
-      raise OneLoop.error_for(natives) if natives.is_a?(Integer)
-      Request.raise_refused(natives[0], natives[2]) if natives.first.is_a?(Integer)
-      natives.map { |native| Future.from_native(native, &RESPONSE) }
+      Native.http_submit_batch(built).map { |native| Future.from_native(native, &RESPONSE) }
     end
 
     def build_one(req, defaults)

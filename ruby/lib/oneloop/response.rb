@@ -43,16 +43,22 @@ module OneLoop
   class Response
     attr_reader :status, :http_version, :body
 
-    # From a settled HTTP future: the native response lives as long as this object.
+    TIMING = %i[dns_us connect_us tls_us first_byte_us total_us redirect_us bytes_up bytes_down
+                redirects].freeze
+    private_constant :TIMING
+
+    # From a settled HTTP future: the native response lives as long as this object. The body
+    # is copied into a Ruby String once and the native buffer goes back to the core's pool at
+    # once (Ruby's GC does not see native memory and may collect the future much later).
     def self.from_future(native)
-      status, version, body = Native.response_core(native)
-      new(status, version, body, native:)
+      body = Native.response_body(native)
+      Native.response_discard_body(native)
+      new(Native.response_status(native), Native.response_http_version(native), body, native:)
     end
 
-    # From a stream's head item: [status, version, headers, url].
-    def self.from_head(head)
-      status, version, headers, url = head
-      new(status, version, "".b, headers:, url:)
+    # From a stream's head (a Native::Item; the body follows as chunks).
+    def self.from_head(item)
+      new(Native.response_status(item), Native.response_http_version(item), "".b, native: item)
     end
 
     def initialize(status, http_version, body, native: nil, headers: nil, url: nil)
@@ -65,19 +71,22 @@ module OneLoop
     end
 
     def headers
-      @headers ||= Headers.new(@header_pairs || Native.response_headers(@native) || [])
+      @headers ||= Headers.new(@header_pairs || native_header_pairs)
     end
 
     def [](name) = headers[name]
 
     # The URL finally fetched (after redirects).
     def url
-      @url ||= @native && Native.response_url(@native)
+      @url ||= @native && Native.response_effective_url(@native)
     end
 
-    # curl's timing breakdown: {dns_us:, connect_us:, tls_us:, first_byte_us:, total_us:, ...}.
+    # curl's timing breakdown: {dns_us:, connect_us:, tls_us:, first_byte_us:, total_us:, ...};
+    # nil for a stream's head (its transfer is still running).
     def timing
-      @native && Native.response_timing(@native)
+      return nil unless @native.is_a?(Native::Future)
+      t = Native.response_timing(@native)
+      TIMING.to_h { |name| [name, t.public_send(name)] }
     end
 
     def success? = (200..299).cover?(@status)
@@ -85,6 +94,14 @@ module OneLoop
 
     def inspect
       "#<OneLoop::Response #{@status} #{@body.bytesize} bytes>"
+    end
+
+    private
+
+    # [[name, value], ...] in the order received.
+    def native_header_pairs
+      return [] unless @native
+      Array.new(Native.response_header_count(@native)) { |i| Native.response_header_at(@native, i) }
     end
   end
 end

@@ -42,7 +42,7 @@ module OneLoop
     # Abort the transfer (if still running) and free everything. Idempotent.
     def close
       @lock.synchronize do
-        Native.iter_close(@iter)
+        Native.dispose(@iter)
         @done = true
         @ready&.close # after the iterator: wakes a fiber waiting on it
       end
@@ -56,19 +56,19 @@ module OneLoop
     def pull_head
       return if @head
       item = pull
-      unless item.is_a?(Array)
+      unless item.is_a?(Native::Item)
         raise ProtocolError.new("oneloop: stream ended without a response head",
                                 code: Native::OL_EPROTO)
       end
       @head = Response.from_head(item)
     end
 
-    # The next item (a String chunk, or an Array head), nil at the end; raises the stream's
+    # The next item (a String chunk, or the head Item), nil at the end; raises the stream's
     # failure.
     def pull
       item = FiberWait.scheduler ? pull_in_fiber : pull_in_thread
       case item
-      when String, Array then item
+      when String, Native::Item then item
       when nil
         @done = true
         nil

@@ -14,7 +14,6 @@ module OneLoop
 
     def initialize
       @notifier = Native.notifier_new
-      raise OneLoop.error_for(@notifier) if @notifier.is_a?(Integer)
       @io = IO.for_fd(@notifier.fd, autoclose: false)
       @waiting = false
       @closed = false
@@ -54,7 +53,7 @@ module OneLoop
     def free
       return if @io.closed?
       @io.close # autoclose: false leaves the fd to the notifier
-      Native.notifier_close(@notifier)
+      Native.dispose(@notifier)
     end
   end
 end
