@@ -1,7 +1,8 @@
 # frozen_string_literal: true
 
-# Builds OneLoop::Native: runs SWIG on bindings/oneloop.i into the build directory (the wrapper
-# is a build product) and links the SHARED liboneloop (one executor per process: C25).
+# Builds OneLoop::Native when the gem is installed: runs SWIG on bindings/oneloop.i into the
+# build directory (the wrapper is a build product) and links the SHARED liboneloop (one
+# executor per process: C25). In the repository the CMake target oneloop_ruby builds it.
 #
 # Where the core comes from, first match wins:
 #   ONELOOP_BUILD_DIR=<cmake build dir>   headers from <repo>/core/include, lib from <dir>/core
