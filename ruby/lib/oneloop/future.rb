@@ -8,6 +8,8 @@ module OneLoop
   # unawaited Future is fine: GC releases it, the job ends quietly.
   class Future
     STATES = { 0 => :pending, 1 => :done, 2 => :failed, 3 => :cancelled }.freeze
+    # Statuses that carry no error; a constant, so #error allocates no Array per call.
+    NO_ERROR = [Native::OL_OK, Native::OL_EPENDING].freeze
 
     # native: a Native::Future. convert: turns the settled native future into the value
     # (default: its integer value).
@@ -55,7 +57,7 @@ module OneLoop
     # The failure as an exception object (not raised); nil while pending or when done.
     def error
       status = @native.status
-      return nil if [Native::OL_OK, Native::OL_EPENDING].include?(status)
+      return nil if NO_ERROR.include?(status)
       OneLoop.error_for(status, @native.error_message)
     end
 
