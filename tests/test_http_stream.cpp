@@ -268,3 +268,38 @@ TEST_CASE("ol_iter_cancel from another thread wakes a consumer blocked on a slow
     CHECK(st.in_flight == 0);
     CHECK(st.cancelled == 1);
 }
+
+// Fuzz finding curl8-chunked-pause-stall. The server closes after the response (FIN), as the
+// fuzz server did, and a 1-byte channel refuses (pauses) nearly every chunk: libcurl 8.14,
+// with the whole response read but its end still held for the paused client, asks for a 0 ms
+// timeout on every run, and the loop thread re-ran that timer without ever reading the
+// consumer's resume, until the job's timeout. About 1 stream in 10 stalled, hence the loop.
+TEST_CASE("C13 HTTP stream: a chunked body paused at its end resumes when the consumer reads",
+          "[http][stream][pause]")
+{
+    FixtureServer fx;
+    HttpLoop L;
+    for (int run = 0; run < 50; run++) {
+        INFO("run " << run);
+        ol_job *job = nullptr;
+        REQUIRE(ol_http_job_new(&job, nullptr, fx.url("/chunked/3/1").c_str()) == OL_OK);
+        REQUIRE(ol_job_set_str(job, OL_HTTP_HEADER, "Connection: close") == OL_OK);
+        // A stall ends here (OL_ETIMEDOUT); a normal run takes milliseconds.
+        REQUIRE(ol_job_set_int(job, OL_HTTP_TIMEOUT_MS, 3000) == OL_OK);
+        ol_iter *it = nullptr;
+        REQUIRE(ol_job_submit_iter(L.loop, job, 1, &it) == OL_OK);
+        std::string body;
+        ol_item *item = nullptr;
+        int rc;
+        while ((rc = ol_iter_next(it, &item, 20000)) == OL_OK) {
+            if (ol_item_kind_get(item) == OL_ITEM_DATA)
+                body.append(static_cast<const char *>(ol_item_data(item)), ol_item_size(item));
+            ol_item_free(item);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2)); // a slow consumer
+        }
+        INFO(ol_iter_error_message(it));
+        ol_iter_close(it);
+        REQUIRE(rc == OL_ITEROVER);
+        REQUIRE(body == "abc");
+    }
+}

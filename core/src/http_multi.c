@@ -56,6 +56,7 @@ struct ol_http_ctx {
     uint64_t queue_due;     /* when queue_timer fires (uv_now ms; 0: not armed) */
     int open_handles;       /* uv handles not closed yet; the last close frees ctx */
     int running;
+    bool in_timer;   /* on_timer is running curl (see on_curl_timer) */
     bool reuse_easy; /* false: every transfer gets a fresh handle (see easy_reuse_safe) */
 };
 
@@ -229,16 +230,23 @@ static void on_timer(uv_timer_t *timer)
 {
     ol_http_ctx *ctx = timer->data;
     ol__loop_exit_park_if_asked(ctx->loop);
+    ctx->in_timer = true;
     curl_multi_socket_action(ctx->multi, CURL_SOCKET_TIMEOUT, 0, &ctx->running);
+    ctx->in_timer = false;
     process_done(ctx);
 }
 
 /* curl asks for a (re)armed timeout; socket_action may not be called from here, so even a
- * 0 ms timeout goes through the uv timer. */
+ * 0 ms timeout goes through the uv timer. One re-armed from on_timer itself waits 1 ms:
+ * libuv runs a timer due now again in the same pass, before any I/O or message. libcurl 8.14
+ * asks for 0 ms on every run while a paused transfer's complete response waits for its
+ * client, so the loop thread spun there and never read the consumer's resume (a stall until
+ * the transfer's timeout). */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
     ol_http_ctx *ctx = userp;
+    if (timeout_ms == 0 && ctx->in_timer) timeout_ms = 1;
     if (timeout_ms < 0)
         uv_timer_stop(&ctx->timer);
     else
