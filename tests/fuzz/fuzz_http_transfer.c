@@ -314,11 +314,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             stderr, "buffered: %d %s, HTTP %d, %zu bytes; streamed: %d %s, HTTP %d, %zu bytes\n",
             buffered.status, ol_strerror(buffered.status), buffered.http_status, buffered.body_len,
             streamed.status, ol_strerror(streamed.status), streamed.http_status, streamed.body_len);
-    if (getenv("FUZZ_TRANSFER_VERBOSE"))
-        fprintf(
-            stderr, "buffered: %d %s, HTTP %d, %zu bytes; streamed: %d %s, HTTP %d, %zu bytes\n",
-            buffered.status, ol_strerror(buffered.status), buffered.http_status, buffered.body_len,
-            streamed.status, ol_strerror(streamed.status), streamed.http_status, streamed.body_len);
     /* The same bytes through the same options: two successful transfers must agree. */
     if (buffered.status == OL_OK && streamed.status == OL_OK) {
         if (buffered.http_status != streamed.http_status)
