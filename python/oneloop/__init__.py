@@ -9,9 +9,17 @@ from . import (
     http,
     work,
 )
-from ._executor import configure, stats
-from ._ffi import HEADER_VERSION, LIBRARY_VERSION
-from .errors import (
+from ._core import HEADER_VERSION, LIBRARY_VERSION
+from ._coroutines import (
+    acm_to_cm,
+    agen_to_gen,
+    async_to_sync,
+    complete_async_jobs,
+    get_event_loop,
+    run_async_job,
+    set_event_loop,
+)
+from ._errors import (
     CancelledError,
     ClosedError,
     ConnectionError,
@@ -35,17 +43,9 @@ from .errors import (
     TooManyRedirectsError,
     URLError,
 )
-from .futures import NativeFuture
-from .response import Headers, Response, Timing
-from .seed import (
-    acm_to_cm,
-    agen_to_gen,
-    async_to_sync,
-    complete_async_jobs,
-    get_event_loop,
-    run_async_job,
-    set_event_loop,
-)
+from ._executor import configure, stats
+from ._futures import NativeFuture
+from ._response import Headers, Response, Timing
 from .timers import sleep, timer
 
 __version__ = "0.1.0"

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import _executor
-from ._ffi import ffi, lib
-from ._http_options import Prepared, prepare
-from .errors import CancelledError, error_for
-from .futures import failure_of
-from .response import Response
+from ._core import ffi, lib
+from ._errors import CancelledError, error_for
+from ._futures import failure_of
+from ._http_requests import Prepared, prepare
+from ._response import Response
 
 
 class Request:

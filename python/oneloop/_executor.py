@@ -6,8 +6,8 @@ import os
 import threading
 from typing import Any
 
-from ._ffi import ffi, lib
-from .errors import Error
+from ._core import ffi, lib
+from ._errors import Error
 
 _loop: Any = None
 _lock = threading.Lock()

@@ -12,7 +12,7 @@ import math
 import selectors
 from typing import Any
 
-from ._ffi import ffi, lib
+from ._core import ffi, lib
 
 _EPOLLIN = 0x001
 _EPOLLOUT = 0x004

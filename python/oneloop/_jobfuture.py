@@ -12,12 +12,12 @@ from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED
 from typing import TYPE_CHECKING, Any
 
 from . import _handoff
+from ._errors import CancelledError, ForkedError, TimeoutError
 from ._lazyfuture import LazyConditionFuture
 from ._waiting import guard_blocking, lock_timeout, timeout_ms
-from .errors import CancelledError, ForkedError, TimeoutError
 
 if TYPE_CHECKING:
-    from ._runner import Runner
+    from ._coroutine_loop import Runner
 
 
 class JobFuture(LazyConditionFuture):

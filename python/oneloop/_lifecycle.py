@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import atexit
 
-from . import _runner
-from ._ffi import lib
+from . import _coroutine_loop as _runner
+from ._core import lib
 
 EXIT_GRACE_SECONDS = 0.5
 

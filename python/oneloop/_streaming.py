@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import _executor
-from ._ffi import ffi, lib
-from ._http_options import Prepared
-from .errors import Error, error_for
-from .response import Headers, Response
+from ._core import ffi, lib
+from ._errors import Error, error_for
+from ._http_requests import Prepared
+from ._response import Headers, Response
 
 
 def check_buffer_size(buffer_size: Any) -> None:

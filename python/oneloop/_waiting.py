@@ -11,8 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from ._ffi import lib
-from .errors import DeadlockError
+from ._core import lib
+from ._errors import DeadlockError
 
 SLICE_MS = 150
 INT64_MAX = 2**63 - 1

@@ -26,11 +26,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import _executor
-from ._aio import dispatcher_for
-from ._astream import AsyncStreamResponse, astream
+from ._asyncio_notifier import dispatcher_for
 from ._batch import Batch, Request, RequestLike, outcome
-from ._ffi import ffi, lib
-from ._http_options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, Prepared, prepare
+from ._core import ffi, lib
+from ._errors import TimeoutError, error_for
+from ._futures import NativeFuture, wrap_handle
+from ._http_requests import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, Prepared, prepare
+from ._response import Headers, Response, Timing
 from ._streaming import (
     StreamHead,
     check_buffer_size,
@@ -40,10 +42,8 @@ from ._streaming import (
     pulled,
     submit_iter,
 )
+from ._streams import AsyncStreamResponse, astream
 from ._waiting import guard_blocking, timeout_ms, wait_sliced
-from .errors import TimeoutError, error_for
-from .futures import NativeFuture, wrap_handle
-from .response import Headers, Response, Timing
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",

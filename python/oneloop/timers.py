@@ -6,9 +6,9 @@ import math
 from typing import Any
 
 from . import _executor
-from ._ffi import ffi, lib
-from .errors import check
-from .futures import NativeFuture, wrap_handle
+from ._core import ffi, lib
+from ._errors import check
+from ._futures import NativeFuture, wrap_handle
 
 
 def _elapsed_ms(handle: Any) -> int:

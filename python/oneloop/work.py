@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from . import _executor
-from ._ffi import ffi, lib
-from .errors import check
-from .futures import NativeFuture
+from ._core import ffi, lib
+from ._errors import check
+from ._futures import NativeFuture
 
 T = TypeVar("T")
 

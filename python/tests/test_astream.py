@@ -8,7 +8,8 @@ import time
 
 import oneloop
 import pytest
-from oneloop import _aio, http
+from oneloop import _asyncio_notifier as _aio
+from oneloop import http
 
 # For tests opening many connections at once: they are not left idle in the process-wide pool,
 # where a later test's request could be sent on one of them (curl retries a request whose

@@ -16,7 +16,8 @@ import time
 
 import oneloop
 import pytest
-from oneloop import _handoff, _runner
+from oneloop import _coroutine_loop as _runner
+from oneloop import _handoff
 
 
 def eventually(check, seconds: float = 10.0) -> bool:

@@ -379,7 +379,7 @@ def test_body_buffers_are_reused_across_batches(server):
     # Responses hands their buffers back at once, and the next batch gets those very buffers.
     # (Counting page faults is not deterministic: curl's own receive buffers, one per
     # transfer, are given back to the kernel or not depending on earlier allocations.)
-    from oneloop._ffi import ffi, lib
+    from oneloop._core import ffi, lib
 
     def buffers(responses):
         return {int(ffi.cast("uintptr_t", lib.ol_response_body(r._resp))) for r in responses}

@@ -27,7 +27,7 @@ def test_import_starts_no_thread_and_checks_versions():
 def test_C25_links_the_shared_library_one_executor():
     code = (
         "import ctypes, oneloop\n"
-        "from oneloop._ffi import ffi, lib\n"
+        "from oneloop._core import ffi, lib\n"
         "maps = open('/proc/self/maps').read()\n"
         "paths = {l.split()[-1] for l in maps.splitlines() if 'liboneloop' in l}\n"
         "assert len(paths) == 1 and '.so' in next(iter(paths)), paths\n"

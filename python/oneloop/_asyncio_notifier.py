@@ -12,11 +12,11 @@ import os
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from ._ffi import ffi, lib
-from .errors import error_for
+from ._core import ffi, lib
+from ._errors import error_for
 
 if TYPE_CHECKING:
-    from .futures import NativeFuture
+    from ._futures import NativeFuture
 
 _BATCH = 256
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Generator
 from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING
 from typing import Any, Generic, TypeVar
 
-from ._ffi import ffi, lib
+from ._core import ffi, lib
+from ._errors import CancelledError, TimeoutError, error_for
 from ._lazyfuture import LazyConditionFuture
 from ._waiting import guard_blocking, timeout_ms, wait_sliced
-from .errors import CancelledError, TimeoutError, error_for
 
 T = TypeVar("T")
 
@@ -169,7 +169,7 @@ class NativeFuture(LazyConditionFuture, Generic[T]):
     def __await__(self) -> Generator[Any, None, T]:
         if self.done():
             return self.result()
-        from ._aio import watch_in_running_loop
+        from ._asyncio_notifier import watch_in_running_loop
 
         return (yield from watch_in_running_loop(self).__await__())
 

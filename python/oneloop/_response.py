@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._ffi import ffi, lib
-from .errors import HTTPStatusError
+from ._core import ffi, lib
+from ._errors import HTTPStatusError
 
 _VERSIONS = {10: "1.0", 11: "1.1", 20: "2", 30: "3"}
 

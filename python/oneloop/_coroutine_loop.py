@@ -17,11 +17,11 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures._base import PENDING
 from typing import Any
 
+from ._errors import ClosedError
 from ._handoff import HandoffSelector
 from ._handoff import new_loop as new_handoff_loop
 from ._jobfuture import JobFuture
 from ._waiting import forbidden_threads
-from .errors import ClosedError
 
 ATTACH_TIMEOUT_S = 10.0
 _FIRST_STEP_DONE = object()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import concurrent.futures
 
-from ._ffi import ffi, lib
+from ._core import ffi, lib
 
 
 class Error(Exception):

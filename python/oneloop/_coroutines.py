@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Gener
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, TypeVar
 
-from . import _runner
+from . import _coroutine_loop as _runner
 from ._waiting import guard_blocking, timeout_ms
 
 T = TypeVar("T")

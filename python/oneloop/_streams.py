@@ -16,9 +16,9 @@ import asyncio
 from collections.abc import AsyncIterator, Generator
 from typing import Any
 
-from ._aio import LoopDispatcher, dispatcher_for
-from ._ffi import ffi, lib
-from ._http_options import Prepared, prepare
+from ._asyncio_notifier import LoopDispatcher, dispatcher_for
+from ._core import ffi, lib
+from ._http_requests import Prepared, prepare
 from ._streaming import (
     StreamHead,
     check_buffer_size,

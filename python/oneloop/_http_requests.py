@@ -10,7 +10,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._ffi import ffi, lib
+from ._core import ffi, lib
 
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
