@@ -4,12 +4,8 @@ Native jobs (HTTP, timers) run on a C event-loop thread that never takes the GIL
 run on an asyncio loop in a daemon thread started on first use. Nothing starts at import.
 """
 
-from . import (
-    _lifecycle,  # noqa: F401  (registers the exit handler; starts nothing)
-    http,
-    work,
-)
-from ._core import HEADER_VERSION, LIBRARY_VERSION
+from . import http, work
+from ._core import HEADER_VERSION, LIBRARY_VERSION, configure, stats
 from ._coroutines import (
     acm_to_cm,
     agen_to_gen,
@@ -43,10 +39,8 @@ from ._errors import (
     TooManyRedirectsError,
     URLError,
 )
-from ._executor import configure, stats
-from ._futures import NativeFuture
+from ._futures import NativeFuture, sleep, timer
 from ._response import Headers, Response, Timing
-from .timers import sleep, timer
 
 __version__ = "0.1.0"
 

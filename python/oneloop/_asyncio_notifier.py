@@ -6,6 +6,7 @@ all take their tags from one counter, so a tag names exactly one waiter."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import itertools
 import os
@@ -125,11 +126,15 @@ def _transfer(fut: NativeFuture, afut: asyncio.Future) -> None:
     if fut.cancelled():
         afut.cancel()
         return
-    exc = fut._exception
+    try:
+        exc = fut.exception()  # settled already (its claimer may be finishing): no wait
+    except concurrent.futures.CancelledError:
+        afut.cancel()
+        return
     if exc is not None:
         afut.set_exception(exc)
     else:
-        afut.set_result(fut._result)
+        afut.set_result(fut.result())
 
 
 _dispatchers: weakref.WeakKeyDictionary[Any, LoopDispatcher] = weakref.WeakKeyDictionary()

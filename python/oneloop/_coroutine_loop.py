@@ -2,89 +2,66 @@
 
 Submitting is light: the job goes on a deque and the loop is woken through an eventfd only
 when it was not already armed; the loop thread creates the task, and the task settles the
-caller's concurrent.futures.Future directly (no second hop through call_soon_threadsafe)."""
+caller's JobFuture directly (no second hop through call_soon_threadsafe). From Python 3.12
+the task starts eagerly (asyncio.eager_task_factory): a coroutine that does not suspend
+settles its future within the wakeup that started it.
+
+At interpreter exit (case C23, docs/conformance.md) coroutine tasks are cancelled and the
+loop stopped before finalization, so no Python runs in our threads during it."""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import contextvars
 import os
+import sys
 import threading
 import weakref
-from asyncio.tasks import _enter_task, _leave_task  # how a Task marks itself current
 from collections.abc import Callable, Coroutine
-from concurrent.futures._base import PENDING
 from typing import Any
 
+from ._core import ProcessSingleton, forbidden_threads, lib
 from ._errors import ClosedError
+from ._futures import JobFuture
 from ._handoff import HandoffSelector
 from ._handoff import new_loop as new_handoff_loop
-from ._jobfuture import JobFuture
-from ._waiting import forbidden_threads
 
 ATTACH_TIMEOUT_S = 10.0
-_FIRST_STEP_DONE = object()
+EXIT_GRACE_SECONDS = 0.5
 _PLAIN_LOOPS = (asyncio.SelectorEventLoop,)
 
+if sys.version_info >= (3, 12):
+    _new_task = asyncio.eager_task_factory  # runs the first step now, inside the Task
+else:
 
-class _Continue:
-    """Drives a coroutine whose first step already ran eagerly, for the Task created around it:
-    hands the Task the future that step awaited, then forwards send/throw. Settles the job's
-    future itself (the Task's own result is always None)."""
+    def _new_task(
+        loop: asyncio.AbstractEventLoop,
+        coro: Coroutine[Any, Any, Any],
+        *,
+        context: contextvars.Context,
+    ) -> asyncio.Task:
+        return asyncio.Task(coro, loop=loop, context=context)  # what create_task does
 
-    __slots__ = ("coro", "pending", "fut")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], fut: JobFuture) -> None:
-        self.coro = coro
-        self.fut = fut
-        self.pending: Any = None
-
-    def step(self, method: Callable[..., Any], *args: Any) -> Any:
-        try:
-            return method(*args)
-        except StopIteration as stop:
-            self.fut._finish(stop.value)
-        except asyncio.CancelledError:
-            runner = self.fut._runner
-            if runner is None or not runner.exiting:
-                self.fut.cancel()
-            # At interpreter exit the caller's future stays pending: a daemon thread still
-            # waiting on it must not wake up to a CancelledError traceback.
-        except BaseException as exc:
-            self.fut._fail(exc)
-        if self.fut._runner is not None:
-            self.fut._runner.job_left(self.fut)
-        self.pending = _FIRST_STEP_DONE
-        raise StopIteration
-
-    def send(self, value: Any) -> Any:
-        pending = self.pending
-        if pending is None:
-            return self.step(self.coro.send, value)
-        if pending is _FIRST_STEP_DONE:
-            raise StopIteration
-        self.pending = None
-        return pending
-
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        if self.pending is _FIRST_STEP_DONE:
-            raise StopIteration
-        self.pending = None
-        exc = typ if val is None else val
-        return self.step(self.coro.throw, exc)
-
-    def close(self) -> None:
-        self.coro.close()
-
-    def __await__(self) -> _Continue:
-        return self
-
-    def __iter__(self) -> _Continue:
-        return self
-
-    def __next__(self) -> Any:
-        return self.send(None)
+async def _run_job(runner: Runner, coro: Coroutine[Any, Any, Any], fut: JobFuture) -> None:
+    """The job's task: runs coro and settles the caller's future itself (the task's own
+    result is always None)."""
+    try:
+        result = await coro
+    except GeneratorExit:  # the task was destroyed unfinished (its loop closed)
+        raise
+    except asyncio.CancelledError:
+        # At interpreter exit the caller's future stays pending: a daemon thread still
+        # waiting on it must not wake up to a CancelledError traceback.
+        if not runner.exiting:
+            fut.cancel()
+    except BaseException as exc:
+        fut._settle(None, exc)
+    else:
+        fut._settle(result, None)
+    runner.job_left(fut)
 
 
 class Runner:
@@ -116,7 +93,8 @@ class Runner:
         self._closed = False
         self.exiting = False
         self._thread: threading.Thread | None = None
-        if self.loop.is_running() and asyncio._get_running_loop() is self.loop:
+        _every_runner.add(self)
+        if self.loop.is_running() and _running_loop() is self.loop:
             self._attach()  # asked from the loop's own thread: attach right here
         elif self.loop.is_running():
             # The app runs this loop in a thread of its own: attach to it from inside.
@@ -182,8 +160,7 @@ class Runner:
                 coro.close()
                 raise ClosedError("the coroutine loop is shut down")
             if not self._closed:
-                fut = JobFuture()
-                fut._runner = self
+                fut = JobFuture(self)
                 self.jobs_submitted += 1
                 self._unfinished.add(fut)
                 self._queue.append((coro, fut, ctx))
@@ -222,36 +199,24 @@ class Runner:
             coro, fut, ctx = queue.popleft()
             if coro is None:
                 fut()
-            elif fut._state != PENDING:
+            elif fut._claimed():  # cancelled before it started
                 coro.close()
                 self.job_left(fut)
             else:
                 self._start(loop, coro, fut, ctx)
 
-    @staticmethod
     def _start(
+        self,
         loop: asyncio.AbstractEventLoop,
         coro: Coroutine[Any, Any, Any],
         fut: JobFuture,
         ctx: contextvars.Context,
     ) -> None:
-        # Run the first step now, inside a real Task (current_task(), asyncio.timeout() and
-        # cancellation work as usual): a coroutine that does not suspend settles the caller's
-        # future within this wakeup, one loop iteration earlier.
-        driver = _Continue(coro, fut)
-        task: asyncio.Task
+        job = _run_job(self, coro, fut)
         if type(loop) in _PLAIN_LOOPS and loop.get_task_factory() is None:
-            task = asyncio.Task(driver, loop=loop, context=ctx)  # what create_task does
-        else:
-            task = loop.create_task(driver, context=ctx)
-        fut._task = task
-        _enter_task(loop, task)
-        try:
-            driver.pending = ctx.run(driver.step, coro.send, None)
-        except StopIteration:
-            pass
-        finally:
-            _leave_task(loop, task)
+            fut._task = _new_task(loop, job, context=ctx)
+        else:  # the loop's own create_task or the app's task factory decides
+            fut._task = loop.create_task(job, context=ctx)
 
     def abandon_in_child(self) -> None:
         """After fork, in the child: the loop thread stayed in the parent, so every job still
@@ -299,36 +264,29 @@ class Runner:
             self._thread.join(0.5)
 
 
-_runner: Runner | None = None
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 _every_runner: weakref.WeakSet[Runner] = weakref.WeakSet()  # retired ones may still run jobs
-_chosen_loop: asyncio.AbstractEventLoop | None = None
-_lock = threading.Lock()
+_runner: ProcessSingleton[Runner] = ProcessSingleton(Runner)  # Runner(None): oneloop's own loop
 
 
 def current_runner() -> Runner:
-    global _runner
-    r = _runner
-    if r is None:
-        with _lock:
-            if _runner is None:
-                _runner = Runner(_chosen_loop)
-                _every_runner.add(_runner)
-            r = _runner
-    return r
+    return _runner.get()
 
 
 def set_loop(loop: asyncio.AbstractEventLoop | None) -> None:
-    global _runner, _chosen_loop
     if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
         raise TypeError(
             f"set_event_loop() needs an asyncio event loop or None, not {type(loop).__name__}"
         )
     if loop is not None and loop.is_closed():
         raise ValueError("set_event_loop() was given a closed event loop")
-    with _lock:
-        old = _runner
-        _chosen_loop = loop
-        _runner = None  # the next job starts (or attaches to) the chosen loop
+    old = _runner.replace(lambda: Runner(loop))  # the next job starts (or attaches to) it
     if old is not None and old._thread is None and old.thread_id is not None:
         # An app loop we had attached to is ours no more: blocking there is the app's call.
         forbidden_threads.discard(old.thread_id)
@@ -336,20 +294,24 @@ def set_loop(loop: asyncio.AbstractEventLoop | None) -> None:
         old.retire()  # our thread: it stops once the jobs it runs are done
 
 
-def started_runner() -> Runner | None:
-    return _runner
-
-
 def _after_fork_in_child() -> None:
     # The loop thread was not copied into the child and the loop's selector is shared with the
-    # parent: start afresh on next use.
-    global _runner, _chosen_loop, _lock
+    # parent: every pending job fails; the next one starts afresh (the singleton forgets).
     for runner in list(_every_runner):
         runner.abandon_in_child()
-    _runner = None
-    _chosen_loop = None
-    _lock = threading.Lock()
-    forbidden_threads.clear()
+
+
+def _at_exit() -> None:
+    # The C executor is left alone (it never calls into Python, and other bindings or C code
+    # of the process may still use it); threads still blocked on a native wait stay blocked
+    # and die with the process instead of waking up to a CancelledError traceback.
+    runner = _runner.peek()
+    if runner is not None:
+        runner.shutdown(EXIT_GRACE_SECONDS)
+    # Work jobs that the pool starts from here on are cancelled without entering Python
+    # (the interpreter is going away; csrc helper olpy_work_guarded).
+    lib.olpy_python_exiting()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(_at_exit)

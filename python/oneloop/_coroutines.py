@@ -1,4 +1,6 @@
-"""The seed API: run coroutines on oneloop's asyncio loop from synchronous code."""
+"""Coroutine jobs from synchronous code: run coroutines on oneloop's asyncio loop and wait for
+them (run_async_job, complete_async_jobs), bridge async functions, generators and context
+managers (async_to_sync, agen_to_gen, acm_to_cm), and choose the loop (set_event_loop)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Gener
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, TypeVar
 
-from . import _coroutine_loop as _runner
-from ._waiting import guard_blocking, timeout_ms
+from . import _coroutine_loop
+from ._core import guard_blocking, timeout_ms
 
 T = TypeVar("T")
 
@@ -26,12 +28,12 @@ def set_event_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     """Choose the asyncio loop that runs coroutine jobs (uvloop included). A loop that is not
     running is run by oneloop in a daemon thread; a loop already running in a thread of the
     app's is used where it runs. None goes back to oneloop's own loop."""
-    _runner.set_loop(loop)
+    _coroutine_loop.set_loop(loop)
 
 
 def get_event_loop() -> asyncio.AbstractEventLoop:
     """The asyncio loop coroutine jobs run on (started on first use)."""
-    return _runner.current_runner().loop
+    return _coroutine_loop.current_runner().loop
 
 
 async def _await(aw: Awaitable[T]) -> T:
@@ -50,7 +52,7 @@ def run_async_job(coro: Awaitable[T]) -> concurrent.futures.Future[T]:
     """Run a coroutine on oneloop's loop thread; return its concurrent.futures.Future at once.
     The caller's contextvars are copied into the coroutine. Future.cancel() cancels the task."""
     c = _as_coroutine(coro, "run_async_job")
-    return _runner.current_runner().submit(c, contextvars.copy_context())
+    return _coroutine_loop.current_runner().submit(c, contextvars.copy_context())
 
 
 def complete_async_jobs(

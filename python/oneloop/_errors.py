@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import concurrent.futures
 
-from ._core import ffi, lib
+from ._native import ffi, lib  # not ._core, which imports this module
 
 
 class Error(Exception):

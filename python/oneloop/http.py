@@ -22,28 +22,25 @@ timeout, no max_response_bytes. 0 means "no limit" for every timeout and limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from . import _executor
 from ._asyncio_notifier import dispatcher_for
-from ._batch import Batch, Request, RequestLike, outcome
-from ._core import ffi, lib
+from ._core import default_loop, ffi, guard_blocking, lib, timeout_ms, wait_sliced
 from ._errors import TimeoutError, error_for
 from ._futures import NativeFuture, wrap_handle
-from ._http_requests import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, Prepared, prepare
-from ._response import Headers, Response, Timing
-from ._streaming import (
-    StreamHead,
-    check_buffer_size,
-    chunk_bytes,
-    free_now,
-    head_response,
-    pulled,
-    submit_iter,
+from ._http_requests import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT,
+    Batch,
+    Prepared,
+    Request,
+    RequestLike,
+    outcome,
+    prepare,
 )
-from ._streams import AsyncStreamResponse, astream
-from ._waiting import guard_blocking, timeout_ms, wait_sliced
+from ._response import Headers, Response, Timing
+from ._streams import AsyncStreamResponse, StreamResponse, astream, stream
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -75,7 +72,7 @@ __all__ = [
 
 def _submit_raw(p: Prepared) -> Any:
     out = ffi.new("ol_future **")
-    rc = lib.olpy_http_submit(_executor.default_loop(), p.req, 0, 0, out, ffi.NULL)
+    rc = lib.olpy_http_submit(default_loop(), p.req, 0, 0, out, ffi.NULL)
     if rc < 0:
         raise error_for(rc)
     return wrap_handle(out[0])
@@ -218,74 +215,3 @@ def _wait_batch(fs: Any, n: int, ms: int) -> None:
         raise TimeoutError("gather() timed out; unfinished requests were cancelled")
     if rc < 0:
         raise error_for(rc)
-
-
-class StreamResponse(StreamHead):
-    """A response whose body arrives as chunks: iterate it for bytes. The transfer pauses when
-    the consumer falls behind (bounded memory) and is aborted by close()."""
-
-    def __init__(self, iter_handle: Any, head: Response, timeout: int) -> None:
-        super().__init__(iter_handle, head)
-        self._timeout = timeout
-
-    def __iter__(self) -> Iterator[bytes]:
-        while True:
-            chunk = self.read_chunk()
-            if chunk is None:
-                return
-            yield chunk
-
-    def read_chunk(self) -> bytes | None:
-        """The next body chunk, or None at the end of the body."""
-        while self._iter is not None:
-            kind, item = _next_item(self._iter, self._timeout, self.close)
-            if item is None:
-                self.close()
-                return None
-            if kind == lib.OL_ITEM_DATA:
-                return chunk_bytes(item)
-        return None
-
-    def read(self) -> bytes:
-        return b"".join(self)
-
-    def __enter__(self) -> StreamResponse:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<oneloop.http.StreamResponse [{self.status}]>"
-
-
-def _next_item(it: Any, ms: int, on_interrupt: Any) -> tuple[int, Any]:
-    """(kind, item) or (0, None) at the end; raises the producer's failure."""
-    out = ffi.new("ol_item **")
-    rc = wait_sliced(lambda step: lib.ol_iter_next(it, out, step), ms, on_interrupt)
-    if rc == lib.OL_ETIMEDOUT:
-        raise TimeoutError("no data within wait_timeout")
-    return pulled(rc, it, out)
-
-
-def stream(
-    method: str,
-    url: str,
-    *,
-    wait_timeout: float | None = None,
-    buffer_size: int = 0,
-    **options: Any,
-) -> StreamResponse:
-    """Start a request and return once its head has arrived; iterate the result for the body
-    chunks. buffer_size bounds the bytes buffered ahead of the consumer (0: 1 MiB)."""
-    p = prepare(method, url, **options)
-    ms = timeout_ms(wait_timeout, "wait_timeout")
-    check_buffer_size(buffer_size)
-    guard_blocking("oneloop.http.stream()")
-    it = submit_iter(p, buffer_size)
-    try:
-        head = head_response(*_next_item(it, ms, lambda: None), p.raise_for_status)
-    except BaseException:
-        free_now(it, lib.ol_iter_close)
-        raise
-    return StreamResponse(it, head, ms)

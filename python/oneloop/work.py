@@ -15,8 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from . import _executor
-from ._core import ffi, lib
+from ._core import default_loop, ffi, lib
 from ._errors import check
 from ._futures import NativeFuture
 
@@ -57,7 +56,7 @@ def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> NativeFuture[T]:
     try:
         check(lib.ol_job_work_new(job, lib.olpy_work_guarded, ffi.cast("void *", key), ffi.NULL))
         out = ffi.new("ol_future **")
-        check(lib.ol_job_submit(_executor.default_loop(), job[0], out))
+        check(lib.ol_job_submit(default_loop(), job[0], out))
     except BaseException:
         _jobs.pop(key, None)
         raise
@@ -73,18 +72,12 @@ class _WorkFuture(NativeFuture):
     def _value(self, handle: Any) -> Any:
         return self._entry[3][1]
 
-    def _settle_from_c(self) -> None:
+    def _outcome_from_c(self, state: int) -> Any:
         # A raised exception travels as OL_ERROR in C; hand back the original exception.
-        h = self._handle
-        if (
-            lib.ol_future_state_get(h) == lib.OL_FUTURE_FAILED
-            and self._entry[3] is not None
-            and not self._entry[3][0]
-            and self._claim()
-        ):
-            self._settle_lazily(None, self._entry[3][1])
-            return
-        super()._settle_from_c()
+        outcome = self._entry[3]
+        if state == lib.OL_FUTURE_FAILED and outcome is not None and not outcome[0]:
+            return None, outcome[1]
+        return super()._outcome_from_c(state)
 
 
 def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
