@@ -2,6 +2,7 @@
 #   make demo   runs the main demo (installs what it needs)
 #   make test   builds everything and runs every test suite (installs what it needs)
 #   make test-curl8   the core and HTTP tests again, against libcurl 8 from bookworm-backports
+#   make test-python-versions   the Python suite again on CPython 3.12 and 3.13 (pyenv)
 #   make lint    checks every language's layout and lint rules (fails on findings)
 #   make format  rewrites the layout (clang-format, ruff, RuboCop's layout cops)
 BUILD ?= $(CURDIR)/build
@@ -10,7 +11,8 @@ JOBS ?= 2
 export ONELOOP_BUILD_DIR := $(BUILD)
 
 .PHONY: all deps build demo test test-core test-python test-ruby test-node \
-        test-sanitizers test-asan test-tsan test-curl8 fuzz bench lint format clean
+        test-python-versions test-sanitizers test-asan test-tsan test-curl8 fuzz bench lint \
+        format clean
 
 all: build
 
@@ -31,6 +33,12 @@ test-core:
 
 test-python:
 	./python/run_tests.sh
+
+# make test runs the Python suite on python3 (Debian 12: 3.11); CI runs it on these too. Each
+# version gets its own venv (python/.venv-X.Y) and its own build of the extension.
+PYTHON_VERSIONS ?= 3.12 3.13
+test-python-versions:
+	for v in $(PYTHON_VERSIONS); do PYTHON=$$v ./python/run_tests.sh || exit 1; done
 
 test-ruby:
 	./ruby/run_tests.sh
