@@ -80,8 +80,8 @@ class _OnceFuture(_Future, Generic[T]):
 
     def _forget_parent_threads(self) -> None:
         # In a forked child only. A parent thread may have held the Future's Condition at the
-        # fork (settling, cancelling, concurrent.futures.wait): the one place oneloop touches
-        # Future's internals, as nothing public replaces a lock a gone thread holds. The
+        # fork (settling, cancelling, concurrent.futures.wait), and nothing public replaces a
+        # lock that a gone thread holds: one of the two touches of Future's internals. The
         # waiters registered were all other threads', gone with the fork.
         self._condition = threading.Condition()
         self._waiters.clear()
