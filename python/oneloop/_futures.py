@@ -68,6 +68,8 @@ class _OnceFuture(_Future, Generic[T]):
             _Future.set_result(self, result)
         else:
             _Future.set_exception(self, exc)
+        # Kept once the Future is FINISHED too: result() then reads it without the Condition.
+        self._finished = (result, exc)
 
     def _set_cancelled(self) -> None:
         """The claimer: CANCELLED, and concurrent.futures.wait() told (cancel() alone does not)."""
@@ -86,9 +88,27 @@ class _OnceFuture(_Future, Generic[T]):
         self._condition = threading.Condition()
         self._waiters.clear()
 
+    def _finished_result(self) -> Any:
+        """result() of a future claimed already."""
+        finished = self.__dict__.get("_finished")
+        if finished is None:
+            return self._outcome(super().result)
+        exc = finished[1]
+        if exc is not None:
+            try:
+                raise exc
+            finally:
+                del exc  # no reference cycle through the traceback
+        return finished[0]
+
+    def _finished_exception(self) -> BaseException | None:
+        """exception() of a future claimed already."""
+        finished = self.__dict__.get("_finished")
+        return self._outcome(super().exception) if finished is None else finished[1]
+
     def _outcome(self, get: Callable[[float | None], Any]) -> Any:
-        """get (Future.result or Future.exception) of a future claimed already: its outcome,
-        with oneloop's CancelledError for a cancelled one."""
+        """get (Future.result or Future.exception) of a future claimed already and not known
+        FINISHED: its outcome, with oneloop's CancelledError for a cancelled one."""
         try:
             return get(None)  # the claimer may still be setting it: a short wait at most
         except concurrent.futures.CancelledError:
@@ -185,11 +205,11 @@ class NativeFuture(_OnceFuture[T]):
     # -- concurrent.futures.Future API
     def result(self, timeout: float | None = None) -> T:
         self._wait_c(timeout)
-        return self._outcome(super().result)
+        return self._finished_result()
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         self._wait_c(timeout)
-        return self._outcome(super().exception)
+        return self._finished_exception()
 
     def done(self) -> bool:
         if not self._claimed():
@@ -319,11 +339,11 @@ class JobFuture(_OnceFuture[Any]):
     # -- waiting
     def result(self, timeout: float | None = None) -> Any:
         self._wait(timeout)
-        return self._outcome(super().result)
+        return self._finished_result()
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         self._wait(timeout)
-        return self._outcome(super().exception)
+        return self._finished_exception()
 
     def _wait(self, timeout: float | None) -> None:
         ms = timeout_ms(timeout)  # bad input is refused even when no wait is needed
