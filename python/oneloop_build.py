@@ -123,7 +123,7 @@ HELPERS_SRC = (
 /* Work jobs call Python from libuv's pool threads. At interpreter exit libuv's own exit
  * cleanup still runs the queued ones, after Python is finalized: CFFI would then take the GIL
  * of a finalized interpreter and crash (SIGSEGV in PyGILState_Ensure). The interpreter's
- * atexit handler (_lifecycle.py) raises this flag first; later jobs end cancelled. */
+ * atexit handler (_coroutine_loop.py) raises this flag first; later jobs end cancelled. */
 int olpy_work_call(void *arg, void **value, ol_free_fn *value_free, int64_t *value_int);
 static atomic_int olpy_exiting;
 void olpy_python_exiting(void) { atomic_store(&olpy_exiting, 1); }
