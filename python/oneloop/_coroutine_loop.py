@@ -93,7 +93,6 @@ class Runner:
         self._closed = False
         self.exiting = False
         self._thread: threading.Thread | None = None
-        _every_runner.add(self)
         if self.loop.is_running() and _running_loop() is self.loop:
             self._attach()  # asked from the loop's own thread: attach right here
         elif self.loop.is_running():
@@ -109,6 +108,7 @@ class Runner:
                 "the event loop given to oneloop.set_event_loop() is not running "
                 "its callbacks; cannot attach to it"
             )
+        _every_runner.add(self)  # a forked child fails its pending jobs
 
     def _attach(self) -> None:
         self.thread_id = threading.get_ident()
