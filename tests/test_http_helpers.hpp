@@ -122,12 +122,13 @@ inline size_t resident_bytes()
     return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
-// Under AddressSanitizer freed memory sits in a quarantine and every block has redzones: RSS
-// growth bounds say nothing there (its leak checker covers those builds instead).
-#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer freed memory sits in a quarantine and every block has redzones, and
+// ThreadSanitizer maps shadow memory as the program touches its heap: RSS growth bounds say
+// nothing there (ASan's leak checker covers those builds instead).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #    define OL_TEST_RSS_BOUNDS 0
 #elif defined(__has_feature)
-#    if __has_feature(address_sanitizer)
+#    if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #        define OL_TEST_RSS_BOUNDS 0
 #    endif
 #endif
