@@ -58,6 +58,16 @@ bool olnode_arg_uint32(napi_env env, napi_value v, const char *what, uint32_t *o
     return true;
 }
 
+/* The call's first argument as an id (a uint32): false when it is not one (TypeError thrown)
+ * or missing (nothing thrown: the call does nothing). */
+bool olnode_arg_id(napi_env env, napi_callback_info info, const char *what, uint32_t *id)
+{
+    size_t argc = 1;
+    napi_value arg;
+    if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1) return false;
+    return olnode_arg_uint32(env, arg, what, id);
+}
+
 /* Throw the JS error made by the makeError(status, message) function index.js registered. */
 napi_value olnode_throw_status(napi_env env, int status, const char *message)
 {

@@ -76,6 +76,12 @@ napi_value olnode_response_record(napi_env env, ol_future *future)
     return response_record(env, ol_future_value(future), future, true);
 }
 
+napi_value olnode_op_value(napi_env env, int kind, ol_future *future)
+{
+    if (kind == OLNODE_OP_HTTP) return olnode_response_record(env, future);
+    return olnode_undefined(env);
+}
+
 /* A stream item: the head as a response record without body, a chunk as a Buffer (copied:
  * chunks are small and the item is freed right after). */
 napi_value olnode_item_record(napi_env env, const ol_item *item)

@@ -105,7 +105,7 @@ static bool set_options(napi_env env, ol_job *job, napi_value list)
     return true;
 }
 
-bool olnode_http_job_from_args(napi_env env, napi_value *argv, ol_job **out)
+static bool job_from_args(napi_env env, napi_value *argv, ol_job **out)
 {
     char *url = NULL, *method = NULL;
     ol_job *job = NULL;
@@ -127,4 +127,12 @@ bool olnode_http_job_from_args(napi_env env, napi_value *argv, ol_job **out)
     if (!is_nullish(env, argv[4]) && !set_options(env, job, argv[4])) return false;
     *out = job;
     return true;
+}
+
+bool olnode_http_job_from_info(napi_env env, napi_callback_info info, ol_job **out)
+{
+    size_t argc = 5;
+    napi_value argv[5]; /* arguments not passed come as undefined */
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
+    return job_from_args(env, argv, out);
 }

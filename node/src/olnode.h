@@ -105,6 +105,8 @@ void olnode_ops_teardown(olnode_env *e);
 /* convert.c: outcome -> JS values (JS thread) */
 /* The response of a settled HTTP future (the body Buffer may keep the future alive). */
 napi_value olnode_response_record(napi_env env, ol_future *future);
+/* The value a successful op of this kind resolves with (async) or returns (sync). */
+napi_value olnode_op_value(napi_env env, int kind, ol_future *future);
 napi_value olnode_item_record(napi_env env, const ol_item *item);
 napi_value olnode_status_error(napi_env env, int status, const char *message);
 
@@ -112,11 +114,12 @@ napi_value olnode_status_error(napi_env env, int status, const char *message);
 bool olnode_arg_string(napi_env env, napi_value v, const char *what, char **out);
 bool olnode_arg_int64(napi_env env, napi_value v, const char *what, int64_t *out);
 bool olnode_arg_uint32(napi_env env, napi_value v, const char *what, uint32_t *out);
+bool olnode_arg_id(napi_env env, napi_callback_info info, const char *what, uint32_t *id);
 napi_value olnode_throw_status(napi_env env, int status, const char *message);
 napi_value olnode_undefined(napi_env env);
 
-/* http_build.c: (url, method, headers[], body, opts[]) -> an unsubmitted HTTP job */
-bool olnode_http_job_from_args(napi_env env, napi_value *argv, ol_job **out);
+/* http_build.c: a call's (url, method, headers[], body, opts[]) -> an unsubmitted HTTP job */
+bool olnode_http_job_from_info(napi_env env, napi_callback_info info, ol_job **out);
 
 /* wait.c: block this JS thread on a future, in slices, giving up if the env is terminating */
 int olnode_wait_future(olnode_env *e, ol_future *f);

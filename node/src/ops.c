@@ -98,15 +98,13 @@ void olnode_op_cancel(olnode_env *e, uint32_t id)
 
 static napi_value outcome_value(napi_env env, olnode_op *op, int status)
 {
-    napi_value v = NULL;
     if (status != OL_OK) {
         const char *msg = op->future ? ol_future_error_message(op->future) : ol_strerror(status);
+        napi_value v = NULL;
         napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &v);
         return v;
     }
-    if (op->kind == OLNODE_OP_HTTP) return olnode_response_record(env, op->future);
-    napi_get_undefined(env, &v);
-    return v;
+    return olnode_op_value(env, op->kind, op->future);
 }
 
 void olnode_op_deliver(olnode_env *e, olnode_op *op, napi_value dispatch)
@@ -148,12 +146,9 @@ void olnode_ops_teardown(olnode_env *e)
 
 napi_value olnode_fn_cancel(napi_env env, napi_callback_info info)
 {
-    size_t argc = 1;
-    napi_value arg;
     uint32_t id;
-    OLNODE_CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
     olnode_env *e = olnode_env_get(env);
-    if (!e || argc < 1 || !olnode_arg_uint32(env, arg, "id", &id)) return NULL;
+    if (!e || !olnode_arg_id(env, info, "id", &id)) return NULL;
     olnode_op_cancel(e, id);
     return NULL;
 }

@@ -16,14 +16,18 @@ static void stream_ready(ol_iter *it, int status, void *user_data)
     olnode_op_complete(user_data, status);
 }
 
+/* The env and the stream id of a call f(streamId). */
+static bool stream_call(napi_env env, napi_callback_info info, olnode_env **e, uint32_t *id)
+{
+    *e = olnode_env_get(env);
+    return *e && olnode_arg_id(env, info, "stream id", id);
+}
+
+/* The open stream of a call f(streamId); NULL with an error thrown if it is closed. */
 static ol_iter *iter_from_arg(napi_env env, napi_callback_info info, olnode_env **e)
 {
-    size_t argc = 1;
-    napi_value arg;
     uint32_t id;
-    *e = olnode_env_get(env);
-    if (!*e || napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok) return NULL;
-    if (argc < 1 || !olnode_arg_uint32(env, arg, "stream id", &id)) return NULL;
+    if (!stream_call(env, info, e, &id)) return NULL;
     ol_iter *it = olnode_slots_get(&(*e)->streams, id);
     if (!it) napi_throw_type_error(env, "ERR_ONELOOP_STREAM", "the stream is closed");
     return it;
@@ -31,15 +35,11 @@ static ol_iter *iter_from_arg(napi_env env, napi_callback_info info, olnode_env 
 
 napi_value olnode_fn_stream_open(napi_env env, napi_callback_info info)
 {
-    size_t argc = 5;
-    napi_value argv[5];
     ol_job *job;
     ol_iter *it = NULL;
     uint32_t id;
-    OLNODE_CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    for (size_t i = argc; i < 5; i++) napi_get_undefined(env, &argv[i]);
     olnode_env *e = olnode_env_with_loop(env);
-    if (!e || !olnode_http_job_from_args(env, argv, &job)) return NULL;
+    if (!e || !olnode_http_job_from_info(env, info, &job)) return NULL;
     int rc = ol_job_submit_iter(e->loop, job, 0, &it);
     if (rc != OL_OK) return olnode_throw_status(env, rc, NULL);
     if (olnode_slots_add(&e->streams, it, &id) != OL_OK) {
@@ -113,12 +113,10 @@ napi_value olnode_fn_stream_next_sync(napi_env env, napi_callback_info info)
 /* Bytes queued and not yet pulled (the transfer pauses when this reaches the capacity). */
 napi_value olnode_fn_stream_buffered(napi_env env, napi_callback_info info)
 {
-    size_t argc = 1;
-    napi_value arg, v;
+    olnode_env *e;
     uint32_t id;
-    olnode_env *e = olnode_env_get(env);
-    OLNODE_CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
-    if (!e || argc < 1 || !olnode_arg_uint32(env, arg, "stream id", &id)) return NULL;
+    napi_value v;
+    if (!stream_call(env, info, &e, &id)) return NULL;
     ol_iter *it = olnode_slots_get(&e->streams, id);
     napi_create_double(env, it ? (double)ol_iter_buffered(it) : 0.0, &v);
     return v;
@@ -126,12 +124,9 @@ napi_value olnode_fn_stream_buffered(napi_env env, napi_callback_info info)
 
 napi_value olnode_fn_stream_close(napi_env env, napi_callback_info info)
 {
-    size_t argc = 1;
-    napi_value arg;
+    olnode_env *e;
     uint32_t id;
-    olnode_env *e = olnode_env_get(env);
-    OLNODE_CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
-    if (!e || argc < 1 || !olnode_arg_uint32(env, arg, "stream id", &id)) return NULL;
+    if (!stream_call(env, info, &e, &id)) return NULL;
     ol_iter *it = olnode_slots_get(&e->streams, id);
     if (it) {
         olnode_slots_remove(&e->streams, id);
