@@ -22,4 +22,4 @@ function makeError(status, message) {
   return new OneloopError(status, message || `oneloop error ${status}`);
 }
 
-module.exports = { OneloopError, makeError, CODES };
+module.exports = { OneloopError, makeError };

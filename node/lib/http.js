@@ -16,10 +16,15 @@ async function request(url, options) {
   return new Response(await track(binding.httpRequest(...args), signal));
 }
 
-function requestSync(url, options) {
+// The *Sync calls block this thread: nothing could act on an abort meanwhile.
+function prepareSync(url, options, name) {
   const { args, signal } = prepare(url, options);
-  if (signal !== undefined) throw new TypeError('options.signal is not supported by requestSync (the call blocks this thread)');
-  return new Response(binding.httpRequestSync(...args));
+  if (signal !== undefined) throw new TypeError(`options.signal is not supported by ${name} (the call blocks this thread)`);
+  return args;
+}
+
+function requestSync(url, options) {
+  return new Response(binding.httpRequestSync(...prepareSync(url, options, 'requestSync')));
 }
 
 function withMethod(method, options) {
@@ -48,9 +53,5 @@ module.exports = {
     const { args, signal } = prepare(url, options);
     return openStream(args, signal);
   },
-  streamSync: (url, options) => {
-    const { args, signal } = prepare(url, options);
-    if (signal !== undefined) throw new TypeError('options.signal is not supported by streamSync (the call blocks this thread)');
-    return openStreamSync(args, undefined);
-  },
+  streamSync: (url, options) => openStreamSync(prepareSync(url, options, 'streamSync')),
 };

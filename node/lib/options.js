@@ -167,4 +167,4 @@ function requestArgs(url, options) {
   };
 }
 
-module.exports = { requestArgs, HTTP_VERSIONS, DEFAULTS };
+module.exports = { requestArgs, DEFAULTS };

@@ -173,9 +173,8 @@ async function openStream(args, signal) {
   return headOrThrow(await body.readRaw(), body);
 }
 
-function openStreamSync(args, signal) {
-  if (signal?.aborted) throw signal.reason;
-  const body = new BodyStream(binding.streamOpen(...args), signal);
+function openStreamSync(args) {
+  const body = new BodyStream(binding.streamOpen(...args));
   return headOrThrow(body.readRawSync(), body);
 }
 
