@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the addon against an existing core build and runs the node:test suite.
+# Runs the node:test suite against the addon of a CMake build (`make build`: the core, the
+# fixture server and the addon, target oneloop_node, all in one build directory).
 #   ONELOOP_BUILD_DIR=/abs/build node/run_tests.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,9 +14,9 @@ cd "$here"
 if [ ! -d node_modules/undici ]; then
   npm install --no-audit --no-fund --ignore-scripts
 fi
-# One addon build per core build, so runs against different build dirs do not collide.
-export ONELOOP_NODE_BUILD_DIR="$ONELOOP_BUILD_DIR/node-addon"
-node scripts/build.js
-export ONELOOP_NODE_ADDON="$ONELOOP_NODE_BUILD_DIR/oneloop.node"
+# The build's own addon, brought up to date (never a second build of it elsewhere).
+cmake --build "$ONELOOP_BUILD_DIR" --target oneloop_node -j2 >/dev/null ||
+  { echo "run_tests.sh: could not build the Node addon (target oneloop_node) in $ONELOOP_BUILD_DIR" >&2; exit 2; }
+export ONELOOP_NODE_ADDON="$ONELOOP_BUILD_DIR/node/oneloop.node"
 
 exec node --test --test-concurrency=1 --test-timeout=120000 test/*.test.mjs
