@@ -115,7 +115,7 @@ static int step_zlib(ol_http_decoder *d, const unsigned char **in, size_t *in_le
         return step_zlib(d, in, in_len, out, cap, produced);
     }
     size_t used = in_avail - z->avail_in;
-    *in += used;
+    if (used) *in += used; /* *in may be NULL when nothing is held: NULL + 0 is undefined */
     *in_len -= used;
     *produced = out_avail - z->avail_out;
     if (*produced) d->started = true; /* a zlib header that failed gives no output */
@@ -179,7 +179,7 @@ int ol__decoder_step(ol_http_decoder *d, const unsigned char **in, size_t *in_le
             rc = step_zlib(d, in, in_len, out, cap, produced);
     }
     if (d->ended) { /* whatever follows the stream's end is not part of the body */
-        *in += *in_len;
+        if (*in_len) *in += *in_len;
         *in_len = 0;
     }
     return rc;
