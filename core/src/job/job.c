@@ -1,5 +1,9 @@
-/* Jobs: allocation, option dispatch, submission, start, cancel and finish. */
-#include "internal.h"
+/* Jobs: allocation, option dispatch, and on the loop thread start, cancel, finish and the one
+ * refusal path of a job that never ran. */
+#include "job.h"
+
+#include "../future/future.h"
+#include "../iter/iter.h"
 
 #include <stdlib.h>
 
@@ -46,137 +50,22 @@ int ol_job_set_bytes(ol_job *job, int option, const void *data, size_t len)
     return job->ops->set_bytes(job, option, data, len);
 }
 
-/* ---- submission */
-
-static int submit(ol_loop *loop, ol_job *job, size_t capacity, bool as_iter, ol_future **fut,
-                  ol_iter **iter)
-{
-    if (!loop || !job) {
-        if (job) ol__job_destroy(job);
-        return OL_EINVAL;
-    }
-    job->loop = loop;
-    job->future = ol__future_new(loop);
-    if (!job->future) {
-        ol__job_destroy(job);
-        return OL_ENOMEM;
-    }
-    if (as_iter) {
-        job->iter = ol__iter_new(loop, job->future, capacity ? capacity : (size_t)1 << 20);
-        if (!job->iter) {
-            ol__job_destroy(job);
-            return OL_ENOMEM;
-        }
-    }
-    ol_future_retain(job->future); /* the caller's reference */
-    ol_future *f = job->future;
-    ol_iter *it = job->iter;
-    atomic_fetch_add_explicit(&loop->n_queued, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&loop->n_submitted, 1, memory_order_relaxed);
-    int rc = ol__loop_post(loop, &job->msg, true);
-    if (rc != OL_OK) {
-        atomic_fetch_sub_explicit(&loop->n_queued, 1, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&loop->n_submitted, 1, memory_order_relaxed);
-        ol__future_forget_loop(f); /* refused: not counted in the loop's stats */
-        ol__future_settle(f, rc, NULL, NULL, 0, NULL);
-        ol_future_release(f);
-        if (it) ol__iter_release(it); /* the caller's reference; the job drops its own */
-        ol__job_destroy(job);
-        return rc;
-    }
-    if (fut) *fut = f;
-    if (iter) {
-        *iter = it;
-        ol_future_release(f); /* the iterator holds its own */
-    }
-    return OL_OK;
-}
-
-int ol_job_submit(ol_loop *loop, ol_job *job, ol_future **out)
-{
-    if (!out) {
-        if (job) ol__job_destroy(job);
-        return OL_EINVAL;
-    }
-    *out = NULL;
-    return submit(loop, job, 0, false, out, NULL);
-}
-
-/* A refused batch frees each job once, even one listed twice: every job is marked with its
- * last index first, then freed at that index only (so nothing is read after its free). */
-static void destroy_batch(ol_job *const *jobs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (jobs[i]) jobs[i]->batch_last = i + 1;
-    for (size_t i = 0; i < n; i++)
-        if (jobs[i] && jobs[i]->batch_last == i + 1) ol__job_destroy(jobs[i]);
-}
-
-int ol_job_submit_batch(ol_loop *loop, ol_job *const *jobs, size_t n, ol_future **out)
-{
-    bool valid = loop && out && (jobs || n == 0);
-    for (size_t i = 0; valid && i < n; i++) valid = jobs[i] != NULL;
-    if (out)
-        for (size_t i = 0; i < n; i++) out[i] = NULL;
-    int rc = valid ? OL_OK : OL_EINVAL;
-    for (size_t i = 0; rc == OL_OK && i < n; i++) {
-        ol_job *job = jobs[i];
-        if (job->future) { /* listed before: it would be queued twice */
-            rc = OL_EINVAL;
-            break;
-        }
-        job->loop = loop;
-        job->future = ol__future_new(loop);
-        if (!job->future)
-            rc = OL_ENOMEM;
-        else
-            job->msg.next = i + 1 < n ? &jobs[i + 1]->msg : NULL;
-    }
-    if (rc == OL_OK && n > 0) {
-        for (size_t i = 0; i < n; i++) ol_future_retain(jobs[i]->future); /* the caller's */
-        atomic_fetch_add_explicit(&loop->n_queued, n, memory_order_relaxed);
-        atomic_fetch_add_explicit(&loop->n_submitted, n, memory_order_relaxed);
-        /* Keep the futures: once posted, a job may finish and be freed on the loop thread. */
-        for (size_t i = 0; i < n; i++) out[i] = jobs[i]->future;
-        rc = ol__loop_post_chain(loop, &jobs[0]->msg, &jobs[n - 1]->msg, true);
-        if (rc == OL_OK) return OL_OK;
-        atomic_fetch_sub_explicit(&loop->n_queued, n, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&loop->n_submitted, n, memory_order_relaxed);
-        for (size_t i = 0; i < n; i++) {
-            ol__future_forget_loop(out[i]); /* refused: not counted in the loop's stats */
-            ol__future_settle(out[i], rc, NULL, NULL, 0, NULL);
-            ol_future_release(out[i]);
-            out[i] = NULL;
-        }
-    }
-    if (jobs) destroy_batch(jobs, n);
-    return rc;
-}
-
-int ol_job_submit_iter(ol_loop *loop, ol_job *job, size_t capacity, ol_iter **out)
-{
-    if (!out || (job && !job->ops->resume)) {
-        if (job) ol__job_destroy(job);
-        return out ? OL_ENOTSUP : OL_EINVAL;
-    }
-    *out = NULL;
-    return submit(loop, job, capacity, true, NULL, out);
-}
-
 /* ---- on the loop thread */
+
+void ol__job_refuse(ol_job *job, int status, const char *message)
+{
+    ol__future_settle(job->future, status, NULL, NULL, 0, message);
+    if (job->iter) ol__iter_end(job->iter, status, message);
+    ol__job_destroy(job);
+}
 
 void ol__job_start(ol_job *job)
 {
-    ol_loop *loop = job->loop;
     if (!ol__future_pending(job->future)) { /* cancelled before it started: never runs */
-        if (job->iter) ol__iter_end(job->iter, OL_ECANCELED, NULL);
-        ol__job_destroy(job);
+        ol__job_refuse(job, OL_ECANCELED, NULL);
         return;
     }
-    job->next = loop->tasks;
-    if (loop->tasks) loop->tasks->prev = job;
-    loop->tasks = job;
-    loop->task_count++;
+    ol__loop_task_started(job->loop, job);
     job->started = true;
     ol__future_set_job(job->future, job);
     /* A start may finish the task itself (an HTTP job whose transfer cannot begin) and
