@@ -5,6 +5,7 @@
 #   make test-python-versions   the Python suite again on CPython 3.12 and 3.13 (pyenv)
 #   make lint    checks every language's layout and lint rules (fails on findings)
 #   make format  rewrites the layout (clang-format, ruff, RuboCop's layout cops)
+#   make docs    regenerates docs/architecture.svg from docs/architecture.dot (Graphviz)
 BUILD ?= $(CURDIR)/build
 CURL8_BUILD ?= $(CURDIR)/build-curl8
 JOBS ?= 2
@@ -12,7 +13,7 @@ export ONELOOP_BUILD_DIR := $(BUILD)
 
 .PHONY: all deps build demo test test-core test-python test-ruby test-node \
         test-python-versions test-sanitizers test-asan test-tsan test-curl8 fuzz bench lint \
-        format clean
+        format docs clean
 
 all: build
 
@@ -80,6 +81,12 @@ format: deps
 bench: build
 	$(BUILD)/bench/bench_core
 	$(BUILD)/bench/bench_http
+
+# The picture of docs/architecture.md, from its Graphviz source (Debian's graphviz package).
+docs: docs/architecture.svg
+
+docs/architecture.svg: docs/architecture.dot
+	dot -Tsvg $< -o $@
 
 clean:
 	rm -rf $(BUILD) $(CURDIR)/build-asan $(CURDIR)/build-tsan $(CURL8_BUILD)

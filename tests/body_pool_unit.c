@@ -1,6 +1,6 @@
-/* Unit test of the response-body buffer pool (core/src/body_pool.c), against the static
+/* Unit test of the response-body buffer pool (core/src/http/body_pool.c), against the static
  * library: its functions are internal. */
-#include "../core/src/internal.h"
+#include "../core/src/http/body_pool.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 // Response bodies of every size, with and without Content-Length, and the recycling of their
-// buffers (core/src/body_pool.c).
+// buffers (core/src/http/body_pool.c).
 #include <catch2/catch.hpp>
 
 #include <set>

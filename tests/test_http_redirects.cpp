@@ -1,6 +1,6 @@
-// Redirects followed by oneloop itself, one transfer per hop (core/src/http.c): the schemes a
-// redirect may reach, the headers dropped on the way to another origin, method rewriting, the
-// hop history, and URLs reported without their credentials.
+// Redirects followed by oneloop itself, one transfer per hop (core/src/http/redirect.c): the
+// schemes a redirect may reach, the headers dropped on the way to another origin, method
+// rewriting, the hop history, and URLs reported without their credentials.
 #include <catch2/catch.hpp>
 
 #include <fstream>

@@ -1,5 +1,5 @@
 // Easy handles are reused from one transfer to the next, and a plain transfer's handle keeps
-// its shared options instead of being reset (core/src/http.c). Requests run one at a time on
+// its shared options instead of being reset (core/src/http/easy.c). Requests run one at a time on
 // their own loop, so each one gets the handle the previous one just returned: whatever the
 // previous request set must not reach the next.
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // Notifier posts made on a loop thread make the fd readable at the end of the loop iteration
-// (core/src/loop_defer.c), so completions that arrive together cost a host loop one wake-up.
+// (core/src/runtime/defer.c), so completions that arrive together cost a host loop one wake-up.
 #include "support/core_helpers.hpp"
 
 #include <catch2/catch.hpp>

@@ -8,7 +8,7 @@
  * waiter then finds the GIL free. The flag is only a hint: the waiter still takes the future's
  * lock afterwards, and a spin that fails just falls back to sleeping on it.
  *
- * The spin adapts like the core's waits (core/src/future.c): it halves after each failure
+ * The spin adapts like the core's waits (core/src/future/future.c): it halves after each failure
  * (threads waiting on slow coroutines stop spinning), and at most (CPUs - 1) threads spin at
  * once so the loop threads keep a CPU. OL_WAIT_SPIN_US sets the maximum (default 200 here:
  * the loop thread's wake-up plus the Python it runs take longer than a core job's; 0 is off). */

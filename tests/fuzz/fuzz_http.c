@@ -1,7 +1,7 @@
 /* libFuzzer harness for the HTTP kind: the response header-line parser (with the accessors
  * that read its result) and the HTTP job's option setters. The first byte picks the target.
  * Build and run: tests/fuzz/run_fuzz.sh [seconds]. */
-#include "http_internal.h"
+#include "http/http.h"
 
 #include <stdlib.h>
 #include <string.h>

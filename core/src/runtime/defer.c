@@ -5,7 +5,7 @@
  * Notifiers use it to write their eventfd once per iteration instead of once per completion:
  * responses that arrive together reach a host loop (asyncio, a Ruby scheduler) as one
  * wake-up, even when its thread drains the notifier between two of them. */
-#include "internal.h"
+#include "loop_impl.h"
 
 static void run_all(ol_loop *loop)
 {

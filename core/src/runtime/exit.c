@@ -20,10 +20,9 @@
  * left alone (it is not in a callback of libcurl), a loop without a thread of its own is the
  * host's to stop, and a forked child forgets the parent's loop threads (they do not exist
  * there). */
-#include "internal.h"
+#include "loop_impl.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 enum { PARK_WAIT_MS = 2000 };
 
@@ -35,24 +34,16 @@ static ol_loop *running_loops;
 static atomic_bool exit_began;
 static atomic_bool registry_ready; /* a loop thread ran or curl was initialised */
 
-static void init_cond(void)
+static void fork_prepare(void) { pthread_mutex_lock(&registry_lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&registry_lock); }
+static void fork_child(void)
 {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&registry_changed, &attr);
-    pthread_condattr_destroy(&attr);
-}
-
-static void atfork_prepare(void) { pthread_mutex_lock(&registry_lock); }
-static void atfork_parent(void) { pthread_mutex_unlock(&registry_lock); }
-static void atfork_child(void)
-{
-    pthread_mutex_unlock(&registry_lock); /* this thread took it in atfork_prepare */
-    init_cond();                          /* the parent's parked threads may have waited on it */
-    running_loops = NULL;                 /* the parent's threads are not in the child */
+    pthread_mutex_unlock(&registry_lock);       /* this thread took it in fork_prepare */
+    ol__cond_init_monotonic(&registry_changed); /* the parent's parked threads waited on it */
+    running_loops = NULL;                       /* the parent's threads are not in the child */
     atomic_store(&exit_began, false);
 }
+static const ol_fork_hooks fork_hooks = {fork_prepare, fork_parent, fork_child};
 
 static void park_all_loops(void);
 static void register_exit_hook(void) { atexit(park_all_loops); }
@@ -60,8 +51,8 @@ static void register_exit_hook(void) { atexit(park_all_loops); }
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void init_registry(void)
 {
-    init_cond();
-    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    ol__cond_init_monotonic(&registry_changed);
+    ol__fork_hooks_add(&fork_hooks);
     register_exit_hook();
     atomic_store(&registry_ready, true);
 }
@@ -109,7 +100,7 @@ void ol__loop_exit_leave(ol_loop *loop)
 static void unqueue_work(ol_loop *loop)
 {
     for (ol_job *job = loop->tasks; job; job = job->next)
-        if (job->kind == OL_JOB_WORK) job->ops->cancel(job);
+        if (job->ops->runs_on_pool) job->ops->cancel(job);
 }
 
 void ol__loop_exit_park_if_asked(ol_loop *loop)
@@ -145,7 +136,7 @@ static void park_all_loops(void)
     struct timespec deadline;
     ol__deadline_from_now(&deadline, PARK_WAIT_MS);
     while (!wake_unparked()) {
-        if (pthread_cond_timedwait(&registry_changed, &registry_lock, &deadline) != 0) break;
+        if (!ol__cond_wait_until(&registry_changed, &registry_lock, &deadline)) break;
     }
     pthread_mutex_unlock(&registry_lock);
 }

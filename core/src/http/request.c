@@ -1,21 +1,11 @@
 /* The HTTP job's description: defaults and validated option setters (any thread, before
  * submit). Nothing here touches curl handles; the easy handle is built on the loop thread. */
-#include "http_internal.h"
+#include "http.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* ---- curl_global_init once per process (threading rule 6, docs/threading.md) */
-
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static void global_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    ol__exit_hook_after_global_init(); /* runs before the atexit cleanup curl set up */
-}
-void ol__http_global_init(void) { pthread_once(&global_once, global_init); }
 
 void ol__http_request_init(ol_http_request *req)
 {
@@ -107,7 +97,7 @@ int ol__http_request_set_method(ol_http_request *req, const char *method)
 }
 
 /* "Name: value": a token name, a colon, no control character but tab anywhere. */
-static int add_header(ol_http_request *req, const char *value)
+static int add_request_header(ol_http_request *req, const char *value)
 {
     const char *colon = strchr(value, ':');
     if (!colon || colon == value || has_ctl(value)) return OL_EINVAL;
@@ -152,7 +142,7 @@ int ol__http_request_set_str(ol_http_request *req, int option, const char *value
     case OL_HTTP_URL:
         if (!*value || has_ctl_break(value)) return OL_EINVAL;
         return replace_string(&req->url, value);
-    case OL_HTTP_HEADER: return add_header(req, value);
+    case OL_HTTP_HEADER: return add_request_header(req, value);
     case OL_HTTP_CA_FILE: return *value ? replace_string(&req->ca_file, value) : OL_EINVAL;
     case OL_HTTP_CA_PATH: return *value ? replace_string(&req->ca_path, value) : OL_EINVAL;
     case OL_HTTP_CLIENT_CERT: return *value ? replace_string(&req->client_cert, value) : OL_EINVAL;

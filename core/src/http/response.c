@@ -1,5 +1,5 @@
 /* The HTTP response: header-line parsing, body buffer and the public accessors. */
-#include "http_internal.h"
+#include "http.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +43,9 @@ int ol__response_add_hop(ol_response *next, ol_response *prev, char *url)
 
 static bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
-static int add_header(ol_response *resp, const char *name, size_t name_len, const char *value,
-                      size_t value_len)
+/* Append one field of the head (name and value copied into one allocation). */
+static int store_field(ol_response *resp, const char *name, size_t name_len, const char *value,
+                       size_t value_len)
 {
     if (resp->n_headers == resp->cap_headers) {
         size_t cap = resp->cap_headers ? resp->cap_headers * 2 : 16;
@@ -132,7 +133,7 @@ int ol__response_header_line(ol_response *resp, const char *line, size_t len)
     while (vstart < len && is_ows(line[vstart])) vstart++;
     size_t vend = len;
     while (vend > vstart && is_ows(line[vend - 1])) vend--;
-    return add_header(resp, line, name_len, line + vstart, vend - vstart);
+    return store_field(resp, line, name_len, line + vstart, vend - vstart);
 }
 
 int ol__response_append(ol_response *resp, const void *data, size_t len, size_t expected)
@@ -165,7 +166,7 @@ ol_response *ol__response_clone_head(const ol_response *src)
     resp->head_done = src->head_done;
     for (size_t i = 0; i < src->n_headers; i++) {
         const ol_http_header *h = &src->headers[i];
-        if (add_header(resp, h->name, strlen(h->name), h->value, strlen(h->value)) != OL_OK) {
+        if (store_field(resp, h->name, strlen(h->name), h->value, strlen(h->value)) != OL_OK) {
             ol__response_free(resp);
             return NULL;
         }
@@ -240,14 +241,14 @@ const char *ol_response_effective_url(const ol_response *resp)
     return resp->effective_url ? resp->effective_url : "";
 }
 
-/* The size of each version of ol_http_timing (internal.h: versioned structs). */
+/* The size of each version of ol_http_timing (util/util.h: versioned structs). */
 static const size_t timing_sizes[] = {0, OL_FIELD_END(ol_http_timing, redirects)};
 _Static_assert(sizeof timing_sizes / sizeof timing_sizes[0] == OL_HTTP_TIMING_VERSION + 1,
                "a size for every version of ol_http_timing");
 
 int ol_response_timing(const ol_response *resp, ol_http_timing *out)
 {
-    size_t size = out ? OL_VERSIONED_SIZE(timing_sizes, out->version) : 0;
+    size_t size = OL_CALLER_SIZE(timing_sizes, out);
     if (!resp || !size) return OL_EINVAL;
     ol__versioned_write(out, &resp->timing, size);
     return OL_OK;

@@ -1,7 +1,7 @@
 /* One curl multi handle per loop, driven by curl_multi_socket_action from uv_poll (one per
  * socket) and one uv_timer (curl's timeout); also the loop's pool of reusable easy handles.
  * Loop thread only. */
-#include "http_internal.h"
+#include "http.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +48,7 @@ struct ol_http_ctx {
     http_sock **by_fd; /* fd -> its http_sock */
     size_t by_fd_size;
     ol_http_admission *admission;
+    unsigned host_limit;     /* the loop's max_host_connections */
     ol_idle_easy *idle_easy; /* handles ready for the next job */
     size_t n_idle_easy, cap_idle_easy;
     size_t idle_low;        /* fewest idle handles since the last tick: never needed */
@@ -94,7 +95,7 @@ static http_sock *sock_new(ol_http_ctx *ctx, curl_socket_t fd, bool ours)
     }
     http_sock *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    if (uv_poll_init_socket(&ctx->loop->uv, &s->poll, fd) != 0) {
+    if (uv_poll_init_socket(ol__loop_uv(ctx->loop), &s->poll, fd) != 0) {
         free(s);
         return NULL;
     }
@@ -194,7 +195,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
 static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
     ol_http_job *h = clientp; /* the transfer that needs a connection */
-    ol_http_ctx *ctx = h->job->loop->http;
+    ol_http_ctx *ctx = ol__http_ctx_of(h->job->loop);
     (void)purpose;
     int type = addr->socktype;
 #ifdef SOCK_CLOEXEC
@@ -263,49 +264,48 @@ static bool easy_reuse_safe(void)
     return curl_version_info(CURLVERSION_NOW)->version_num >= 0x080100;
 }
 
-ol_http_ctx *ol__http_ctx_get(ol_loop *loop)
+ol_http_ctx *ol__http_ctx_new(ol_loop *loop)
 {
-    if (loop->http) return loop->http;
-    ol__http_global_init();
+    ol_loop_options opts = OL_LOOP_OPTIONS_INIT;
+    ol_loop_options_get(loop, &opts);
     ol_http_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
     ctx->loop = loop;
+    ctx->host_limit = opts.max_host_connections;
     ctx->reuse_easy = easy_reuse_safe();
     ctx->multi = curl_multi_init();
-    ctx->admission = ol__http_admission_new(loop->opts.max_host_connections);
+    ctx->admission = ol__http_admission_new(opts.max_host_connections);
     if (!ctx->multi || !ctx->admission) {
         if (ctx->multi) curl_multi_cleanup(ctx->multi);
         ol__http_admission_free(ctx->admission);
         free(ctx);
         return NULL;
     }
-    uv_timer_init(&loop->uv, &ctx->timer);
+    uv_loop_t *uv = ol__loop_uv(loop);
+    uv_timer_init(uv, &ctx->timer);
     ctx->timer.data = ctx;
-    uv_timer_init(&loop->uv, &ctx->idle_timer);
+    uv_timer_init(uv, &ctx->idle_timer);
     ctx->idle_timer.data = ctx;
     uv_unref((uv_handle_t *)&ctx->idle_timer); /* housekeeping never keeps a loop running */
-    uv_timer_init(&loop->uv, &ctx->queue_timer);
+    uv_timer_init(uv, &ctx->queue_timer);
     ctx->queue_timer.data = ctx;
     ctx->open_handles = 3;
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, ctx);
     curl_multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
     curl_multi_setopt(ctx->multi, CURLMOPT_TIMERDATA, ctx);
-    if (loop->opts.max_connections)
-        curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                          (long)loop->opts.max_connections);
+    if (opts.max_connections)
+        curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)opts.max_connections);
     /* Idle connections kept for reuse. curl's default (4 per transfer in the multi right now)
      * prunes the pool whenever traffic dips, which defeats reuse for bursty callers. */
-    unsigned idle = loop->opts.max_connections;
+    unsigned idle = opts.max_connections;
     if (!idle) /* no total limit: keep a full burst to one host reusable (at least 256) */
-        idle = loop->opts.max_host_connections > OL_HTTP_IDLE_CONNECTIONS
-                   ? loop->opts.max_host_connections
-                   : OL_HTTP_IDLE_CONNECTIONS;
+        idle = opts.max_host_connections > OL_HTTP_IDLE_CONNECTIONS ? opts.max_host_connections
+                                                                    : OL_HTTP_IDLE_CONNECTIONS;
     curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, (long)idle);
-    if (loop->opts.max_host_connections)
+    if (opts.max_host_connections)
         curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                          (long)loop->opts.max_host_connections);
-    loop->http = ctx;
+                          (long)opts.max_host_connections);
     return ctx;
 }
 
@@ -323,7 +323,7 @@ static void on_queue_timer(uv_timer_t *timer)
     while (h) {
         ol_http_job *next = h->wait_next;
         h->wait_next = NULL;
-        ol__http_queued_expired(h->job);
+        ol__http_queued_expired(h->job, ctx->host_limit);
         h = next;
     }
 }
@@ -404,11 +404,8 @@ static void ctx_handle_closed(uv_handle_t *h)
     if (--ctx->open_handles == 0) free(ctx);
 }
 
-int ol__http_loop_close(ol_loop *loop)
+void ol__http_ctx_close(ol_http_ctx *ctx)
 {
-    ol_http_ctx *ctx = loop->http;
-    if (!ctx) return OL_OK;
-    loop->http = NULL;
     while (ctx->n_idle_easy) curl_easy_cleanup(ctx->idle_easy[--ctx->n_idle_easy].easy);
     free(ctx->idle_easy);
     ctx->idle_easy = NULL;
@@ -425,5 +422,4 @@ int ol__http_loop_close(ol_loop *loop)
     uv_close((uv_handle_t *)&ctx->timer, ctx_handle_closed);
     uv_close((uv_handle_t *)&ctx->idle_timer, ctx_handle_closed);
     uv_close((uv_handle_t *)&ctx->queue_timer, ctx_handle_closed);
-    return OL_OK;
 }

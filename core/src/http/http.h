@@ -1,13 +1,22 @@
-/* Private declarations shared by the HTTP kind's source files (http*.c). */
-#ifndef ONELOOP_HTTP_INTERNAL_H
-#define ONELOOP_HTTP_INTERNAL_H
+/* Private declarations shared by the HTTP kind's source files (http/). The kind sees the
+ * runtime only through runtime.h (its loop slot, the uv loop, process exit) and jobs through
+ * job.h; nothing outside http/ includes this. */
+#ifndef OL_SRC_HTTP_H
+#define OL_SRC_HTTP_H
 
-#include "http_decode.h"
-#include "internal.h"
+#include "../future/future.h"
+#include "../iter/iter.h"
+#include "../job/job.h"
+#include "body_pool.h"
+#include "decode.h"
 
 #include <curl/curl.h>
 
-/* ---- the response (http_response.c) */
+#define OL_HTTP_DEFAULT_PROTOCOLS "http,https"
+
+typedef struct ol_http_ctx ol_http_ctx; /* multi.c: the curl multi handle of a loop */
+
+/* ---- the response (response.c) */
 
 typedef struct ol_http_header {
     char *name; /* one allocation: "name\0value\0"; value points into it */
@@ -49,7 +58,7 @@ int ol__response_add_hop(ol_response *next, ol_response *prev, char *url);
 /* A copy of status, version, headers and history, without body (an iterator's HEAD item). */
 ol_response *ol__response_clone_head(const ol_response *resp);
 
-/* ---- the job's description (http_options.c) */
+/* ---- the job's description (request.c) */
 
 typedef struct ol_http_request {
     char *method; /* NULL: GET */
@@ -88,7 +97,7 @@ int ol__http_request_set_method(ol_http_request *req, const char *method);
 /* Drop the current body (calls a borrowed body's free function). */
 void ol__http_request_drop_body(ol_http_request *req);
 
-/* ---- a running transfer (http.c) */
+/* ---- a running transfer (transfer.c) */
 
 typedef struct ol_http_host ol_http_host;
 
@@ -119,7 +128,7 @@ typedef struct ol_http_job {
     uv_timer_t *idle_timer; /* NULL: no idle limit (closed when the transfer ends) */
     uint64_t last_rx_ms;    /* uv_now when a byte last came in (or the pause ended) */
     bool idle_expired;
-    /* Per-host admission (http_admit.c). */
+    /* Per-host admission (admit.c). */
     ol_http_host *host; /* counted against this host (NULL: not limited) */
     bool waiting;       /* queued for a slot, not in the multi yet */
     struct ol_http_job *wait_prev, *wait_next;
@@ -134,14 +143,71 @@ typedef struct ol_http_job {
     char errbuf[CURL_ERROR_SIZE];
 } ol_http_job;
 
-/* Loop thread: the transfer ended inside curl (CURLMSG_DONE). Removes and frees the easy
- * handle, then finishes the task. */
-void ol__http_transfer_done(ol_job *job, CURLcode result);
+/* ---- the kind (kind.c): its state in each loop, through the loop's kind slots */
 
-/* ---- the multi handle of a loop (http_multi.c) */
-
-/* Loop thread: the loop's context, created on first use. NULL when out of memory. */
+/* Loop thread: the loop's context, created on first use (NULL when out of memory), or the
+ * current one (NULL: none yet, or closed at shutdown). */
 ol_http_ctx *ol__http_ctx_get(ol_loop *loop);
+ol_http_ctx *ol__http_ctx_of(ol_loop *loop);
+/* Count connections a transfer opened (ol_loop_stats.http_connections). */
+void ol__http_count_connections(ol_loop *loop, uint64_t n);
+
+/* ---- a transfer's life (transfer.c) */
+
+/* Begin the transfer of h->req.url now, or queue it behind its host's others (it begins when
+ * a slot frees). On failure it has left its host; the caller finishes the job. */
+int ol__http_admit_and_begin(ol_job *job, ol_http_job *h, ol_http_ctx *ctx);
+/* The transfer is over (or never got in): its host slot goes to the next queued transfer,
+ * except during shutdown. */
+void ol__http_leave_host(ol_job *job, ol_http_job *h);
+/* Loop thread: the transfer ended inside curl (CURLMSG_DONE), or we end it (idle timeout).
+ * Removes and frees the easy handle, then follows a redirect or finishes the task. */
+void ol__http_transfer_done(ol_job *job, CURLcode result);
+/* Loop thread: a stream's consumer made room: deliver what is owed, then let curl go on. */
+void ol__http_transfer_resume(ol_job *job);
+/* Loop thread: a queued transfer's timeout ended before its turn (it has left the queue).
+ * host_limit: the loop's max_host_connections, for the message. */
+void ol__http_queued_expired(ol_job *job, unsigned host_limit);
+
+/* ---- the idle timeout (idle.c) */
+int ol__http_idle_timer_start(ol_job *job, ol_http_job *h);    /* OL_OK or OL_ENOMEM */
+void ol__http_idle_timer_restart(ol_job *job, ol_http_job *h); /* the consumer made room */
+void ol__http_idle_timer_stop(ol_http_job *h);
+
+/* ---- the easy handle (easy.c) */
+
+/* Everything the transfer needs on e: the shared options unless e still has them
+ * (configured), the request's own, then the per-transfer ones. OL_OK or a failure with
+ * h->errbuf. */
+int ol__http_setup_easy(ol_job *job, ol_http_job *h, ol_http_ctx *ctx, CURL *e, bool configured);
+/* The transfer's handle leaves the multi and goes back to the loop's pool. clean: it
+ * completed, so it may keep the shared options. */
+void ol__http_release_easy(ol_job *job, ol_http_job *h, bool clean);
+
+/* ---- curl's callbacks and the body on its way to the caller (callbacks.c) */
+
+size_t ol__http_on_header(char *line, size_t size, size_t n, void *userdata);
+size_t ol__http_on_write(char *data, size_t size, size_t n, void *userdata);
+/* Iterator: queue the final response's head (once). An ol__iter_push status. */
+int ol__http_push_head(ol_job *job, ol_http_job *h);
+/* The current hop's head is a redirect the job follows (or fails on, past the limit). */
+bool ol__http_is_redirect_hop(const ol_http_job *h);
+/* Decode the output owed to a stream's consumer (decode_more): OL_OK when all is delivered,
+ * OL_EAGAIN when the channel filled again, else a failure (the flags say why). */
+int ol__http_decode_held(ol_job *job, ol_http_job *h);
+
+/* ---- redirects (redirect.c) */
+
+/* The hop ended with a redirect to url (consumed; NULL when curl found none): start the next
+ * hop, or finish the job. */
+void ol__http_follow_redirect(ol_job *job, ol_http_job *h, char *url);
+
+/* ---- the multi handle of a loop (multi.c) */
+
+/* The kind's loop hooks: a loop's context (NULL when out of memory), and its end at
+ * shutdown (libcurl cleaned up, sockets and timers closed). */
+ol_http_ctx *ol__http_ctx_new(ol_loop *loop);
+void ol__http_ctx_close(ol_http_ctx *ctx);
 int ol__http_ctx_add(ol_http_ctx *ctx, CURL *easy);
 void ol__http_ctx_remove(ol_http_ctx *ctx, CURL *easy);
 /* An easy handle for a transfer (NULL when out of memory): *configured tells whether it still
@@ -156,14 +222,12 @@ void ol__http_ctx_setup_easy(ol_http_ctx *ctx, CURL *easy);
 
 /* A transfer queued for its host times out at due (uv_now ms): arm the context's timer. */
 void ol__http_ctx_queue_deadline(ol_http_ctx *ctx, uint64_t due);
-/* Loop thread: a queued transfer's timeout ended before its turn (it has left the queue). */
-void ol__http_queued_expired(ol_job *job);
 
 /* The loop's per-host admission (created with the context). */
 typedef struct ol_http_admission ol_http_admission;
 ol_http_admission *ol__http_ctx_admission(ol_http_ctx *ctx);
 
-/* ---- per-host admission (http_admit.c) */
+/* ---- per-host admission (admit.c) */
 
 /* per_host_limit 0: every transfer is admitted at once. NULL when out of memory. */
 ol_http_admission *ol__http_admission_new(unsigned per_host_limit);
@@ -179,7 +243,7 @@ ol_http_job *ol__http_leave(ol_http_admission *admission, ol_http_job *h, bool h
 ol_http_job *ol__http_admission_expired(ol_http_admission *admission, uint64_t now,
                                         uint64_t *next_due);
 
-/* ---- errors and reported URLs (http_errors.c) */
+/* ---- errors and reported URLs (errors.c) */
 
 /* A copy of text (a URL, a message naming URLs) without the user name and password of any
  * URL in it ("http://user:pw@host/" -> "http://host/"). NULL when out of memory. */
@@ -187,8 +251,9 @@ char *ol__redact_credentials(const char *text);
 
 /* The OL_E* status for a finished transfer's CURLcode. */
 int ol__http_status_from_curl(CURLcode code, long os_errno);
-
-/* ---- once per process (http_options.c) */
-void ol__http_global_init(void);
+/* The status and message (written to msg) of a transfer that failed with result. connected:
+ * it reached the server. */
+int ol__http_failure_status(ol_http_job *h, CURLcode result, long os_errno, bool connected,
+                            char *msg, size_t cap);
 
 #endif

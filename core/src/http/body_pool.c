@@ -9,7 +9,9 @@
  * power of two (at most 25% more; a 100 KB body gets 112 KB), so a buffer fits any later
  * body of its class and stays below glibc's 128 KB mmap threshold where the body does.
  * Untouched pages of a rounded-up buffer are never faulted in. */
-#include "internal.h"
+#include "body_pool.h"
+
+#include "../util/util.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -35,11 +37,9 @@ static int64_t next_decay_ms;
 /* A fork child inherits the pool; the lock must not be held by a thread that is gone. */
 static void pool_lock_all(void) { pthread_mutex_lock(&pool_lock); }
 static void pool_unlock_all(void) { pthread_mutex_unlock(&pool_lock); }
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void install_atfork(void)
-{
-    pthread_atfork(pool_lock_all, pool_unlock_all, pool_unlock_all);
-}
+static const ol_fork_hooks fork_hooks = {pool_lock_all, pool_unlock_all, pool_unlock_all};
+static pthread_once_t fork_hooks_once = PTHREAD_ONCE_INIT;
+static void add_fork_hooks(void) { ol__fork_hooks_add(&fork_hooks); }
 
 /* The class of a size in [MIN_SIZE, MAX_SIZE]: with 2^k < size <= 2^(k+1), the classes of
  * that range are 5/4, 6/4, 7/4 and 8/4 of 2^k. *rounded gets the class's size. */
@@ -103,7 +103,7 @@ void *ol__body_alloc(size_t need, size_t *cap)
     }
     size_t size;
     int c = class_of(need, &size);
-    pthread_once(&atfork_once, install_atfork);
+    pthread_once(&fork_hooks_once, add_fork_hooks);
     pthread_mutex_lock(&pool_lock);
     idle_buf *b = classes[c];
     if (b) {
@@ -126,7 +126,7 @@ void ol__body_free(void *p, size_t cap)
     }
     int64_t now = ol__now_ms();
     idle_buf *to_free = NULL;
-    pthread_once(&atfork_once, install_atfork);
+    pthread_once(&fork_hooks_once, add_fork_hooks);
     pthread_mutex_lock(&pool_lock);
     if (now >= next_decay_ms) { /* at most once a second, while bodies come and go */
         next_decay_ms = now + 1000;

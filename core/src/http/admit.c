@@ -3,7 +3,7 @@
  * ones leave. curl 7.88 parks the transfers over CURLMOPT_MAX_HOST_CONNECTIONS on a list that
  * curl_multi_remove_handle walks in full for every finished transfer, so a burst of N requests
  * to one host cost O(N^2) there (a fifth of the CPU at 10,000 in flight). Loop thread only. */
-#include "http_internal.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <stdlib.h>

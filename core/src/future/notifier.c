@@ -2,9 +2,9 @@
  * loops (asyncio, Ruby fiber schedulers, Node).
  *
  * The fd is written when the first tag since the last drain is queued. On a loop thread that
- * write waits for the end of the loop iteration (loop_defer.c): completions that arrive
+ * write waits for the end of the loop iteration (runtime/defer.c): completions that arrive
  * together then cost the host loop one wake-up, even if it drains between two of them. */
-#include "internal.h"
+#include "../runtime/runtime.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,7 +1,8 @@
-/* CURLcode of a finished transfer -> stable OL_E* status. */
-#include "http_internal.h"
+/* A failed transfer -> a stable OL_E* status, and a message without credentials. */
+#include "http.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,4 +73,50 @@ int ol__http_status_from_curl(CURLcode code, long os_errno)
     case CURLE_ABORTED_BY_CALLBACK: return OL_ECANCELED;
     default: return OL_ERROR;
     }
+}
+
+int ol__http_failure_status(ol_http_job *h, CURLcode result, long os_errno, bool connected,
+                            char *msg, size_t cap)
+{
+    if (h->too_large || result == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(msg, cap, "response body larger than the limit of %lld bytes",
+                 (long long)h->req.max_response_bytes);
+        return OL_ETOOLARGE;
+    }
+    if (h->consumer_gone) {
+        snprintf(msg, cap, "iterator closed by the consumer");
+        return OL_ECANCELED;
+    }
+    if (h->idle_expired) {
+        snprintf(msg, cap, "no data received for %ld ms (idle timeout)", h->req.idle_timeout_ms);
+        return OL_ETIMEDOUT;
+    }
+    if (h->decode_failed) {
+        snprintf(msg, cap, "%s", h->decode_msg);
+        return OL_EPROTO;
+    }
+    /* curl 7.88 reports a header line over its limit (100 KB) as "out of memory", and all
+     * header lines over 300 KB as a receive error: while the head is incomplete on a live
+     * connection, that is the peer's doing. */
+    bool head_too_large = result == CURLE_OUT_OF_MEMORY ||
+                          (result == CURLE_RECV_ERROR && strstr(h->errbuf, "Too large"));
+    if (head_too_large && connected && !h->resp->head_done) {
+        snprintf(msg, cap, "response headers too large%s%s", h->errbuf[0] ? ": " : "", h->errbuf);
+        return OL_ETOOLARGE;
+    }
+    if (result == CURLE_COULDNT_CONNECT &&
+        (h->socket_errno == EMFILE || h->socket_errno == ENFILE)) {
+        snprintf(msg, cap, "could not open a socket: %s (%s: out of file descriptors)",
+                 strerror(h->socket_errno), h->socket_errno == EMFILE ? "EMFILE" : "ENFILE");
+        return OL_ECONNECT;
+    }
+    char *redacted = h->errbuf[0] ? ol__redact_credentials(h->errbuf) : NULL;
+    snprintf(msg, cap, "%s", redacted ? redacted : curl_easy_strerror(result));
+    free(redacted);
+    if (result == CURLE_WRITE_ERROR) return OL_ENOMEM; /* our callbacks refuse only on OOM */
+    /* curl rejects a reply that is not HTTP ("HTTP/0.9 not allowed", "Unsupported response
+     * code") with the code it also uses for a denied scheme; a denied scheme never connects. */
+    if (result == CURLE_UNSUPPORTED_PROTOCOL && (connected || strstr(h->errbuf, "HTTP/0.9")))
+        return OL_EPROTO;
+    return ol__http_status_from_curl(result, os_errno);
 }

@@ -1,8 +1,8 @@
 /* Response body decoding (Content-Encoding gzip, deflate, br), done by oneloop rather than
  * curl so that decoding follows the consumer's pace: the caller hands in compressed input and
  * an output buffer, and the decoder never produces more than fits. Loop thread only. */
-#ifndef ONELOOP_HTTP_DECODE_H
-#define ONELOOP_HTTP_DECODE_H
+#ifndef OL_SRC_HTTP_DECODE_H
+#define OL_SRC_HTTP_DECODE_H
 
 #include <stdbool.h>
 #include <stddef.h>

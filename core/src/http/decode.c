@@ -1,8 +1,8 @@
 /* Content-Encoding decoders: zlib for gzip and deflate, libbrotlidec for br (when built with
  * it). Each step decodes only as much as the caller's buffer holds. */
-#include "http_decode.h"
+#include "decode.h"
 
-#include "internal.h"
+#include "../util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,7 @@
 /* Iterators: a bounded channel from a producing job on the loop thread to one consumer. */
-#include "internal.h"
+#include "iter.h"
+
+#include "../runtime/runtime.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -63,11 +65,7 @@ ol_iter *ol__iter_new(ol_loop *loop, ol_future *future, size_t capacity)
     if (!it) return NULL;
     atomic_init(&it->refs, 2);
     pthread_mutex_init(&it->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&it->cv, &attr);
-    pthread_condattr_destroy(&attr);
+    ol__cond_init_monotonic(&it->cv);
     it->loop = loop;
     it->generation = ol__fork_generation_now();
     it->future = future;
@@ -168,9 +166,7 @@ static bool wait_for_item(ol_iter *it, int64_t timeout_ms)
     if (timeout_ms > 0) ol__deadline_from_now(&deadline, timeout_ms);
     while (!it->head && !it->ended) {
         if (timeout_ms == 0) return false;
-        if (timeout_ms < 0)
-            pthread_cond_wait(&it->cv, &it->mu);
-        else if (pthread_cond_timedwait(&it->cv, &it->mu, &deadline) == ETIMEDOUT)
+        if (!ol__cond_wait_until(&it->cv, &it->mu, timeout_ms > 0 ? &deadline : NULL))
             return it->head || it->ended;
     }
     return true;

@@ -1,5 +1,7 @@
 /* Futures: settle once, wait with a monotonic clock, callbacks, cancel. */
-#include "internal.h"
+#include "future.h"
+
+#include "../runtime/runtime.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -98,7 +100,6 @@ ol_job *ol__future_job(ol_future *f)
     return job;
 }
 
-ol_loop *ol__future_loop(const ol_future *f) { return f->loop; }
 void ol__future_forget_loop(ol_future *f)
 {
     if (f->loop) ol__loop_release(f->loop);
@@ -131,12 +132,8 @@ static void settle_locked(ol_future *f, int status, void *value, ol_free_fn valu
         if (value && value_free) value_free(value);
         f->message = ol__strdup(message && *message ? message : ol_strerror(status));
     }
-    if (f->loop) { /* counted before anyone can see the settle, so stats never lag a wait */
-        atomic_uint_fast64_t *counter = state == OL_FUTURE_DONE        ? &f->loop->n_completed
-                                        : state == OL_FUTURE_CANCELLED ? &f->loop->n_cancelled
-                                                                       : &f->loop->n_failed;
-        atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
-    }
+    /* Counted before anyone can see the settle, so stats never lag a wait. */
+    if (f->loop) ol__loop_count_settled(f->loop, (ol_future_state)state);
     atomic_store_explicit(&f->state, state, memory_order_release);
     for (ol_waiter_link *l = f->waiters; l; l = l->next) wake_waiter(l->waiter);
 }
@@ -289,11 +286,7 @@ static int wait_blocking(ol_future *const *fs, size_t n, bool all, int64_t timeo
     if (spin_until_done(fs, n, all, index)) return OL_OK;
 
     ol_waiter w;
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&w.cv, &attr);
-    pthread_condattr_destroy(&attr);
+    ol__cond_init_monotonic(&w.cv);
     pthread_mutex_init(&w.mu, NULL);
     w.woken = false;
     /* One extra count guards the registration: nobody can reach zero before it is done. */
@@ -332,9 +325,7 @@ static int wait_blocking(ol_future *const *fs, size_t n, bool all, int64_t timeo
     int rc = OL_OK;
     pthread_mutex_lock(&w.mu);
     while (atomic_load(&w.remaining) > 0 && !w.woken) {
-        if (timeout_ms < 0) {
-            pthread_cond_wait(&w.cv, &w.mu);
-        } else if (pthread_cond_timedwait(&w.cv, &w.mu, &deadline) == ETIMEDOUT) {
+        if (!ol__cond_wait_until(&w.cv, &w.mu, timeout_ms > 0 ? &deadline : NULL)) {
             if (atomic_load(&w.remaining) > 0 && !w.woken) rc = OL_ETIMEDOUT;
             break;
         }
