@@ -114,39 +114,43 @@ def async_to_sync(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
     if not callable(fn):
         raise TypeError(f"async_to_sync() needs a callable, not {type(fn).__name__}")
 
+    name = getattr(fn, "__qualname__", None) or repr(fn)
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
-        _refuse_on_a_loop_thread(fn)
+        _refuse_on_a_loop_thread(f"async_to_sync({name})", f"'await {name}(...)'")
         return run_async_job(fn(*args, **kwargs)).result()
 
     return wrapper
 
 
-def _refuse_on_a_loop_thread(fn: Callable[..., Any]) -> None:
-    name = getattr(fn, "__qualname__", None) or repr(fn)
-    guard_blocking(f"async_to_sync({name})")  # oneloop's own loop: DeadlockError
+def _refuse_on_a_loop_thread(call: str, instead: str) -> None:
+    """Refuse a blocking bridge in a thread that runs an event loop: it would stall that loop."""
+    guard_blocking(call)  # oneloop's own loop: DeadlockError
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return  # no loop runs in this thread: blocking it is fine
     raise RuntimeError(
-        f"async_to_sync({name}) was called from a thread that runs an asyncio event loop "
-        f"({loop!r}); blocking here would stall that loop until the coroutine ends. "
-        f"Inside a coroutine, 'await {name}(...)' directly instead, or call the sync version "
-        "from another thread (loop.run_in_executor, asyncio.to_thread)."
+        f"{call} was called from a thread that runs an asyncio event loop ({loop!r}); "
+        "blocking here would stall that loop until the coroutine ends. Inside a coroutine, "
+        f"{instead} directly instead, or call the sync version from another thread "
+        "(loop.run_in_executor, asyncio.to_thread)."
     )
 
 
 def agen_to_gen(agen: AsyncIterator[T]) -> Generator[T, Any, None]:
     """Iterate an async generator from sync code, one step per item on oneloop's loop.
     Exceptions propagate; breaking out early or dropping the generator closes the async
-    generator on its loop."""
+    generator on its loop. Like async_to_sync, it raises RuntimeError in a thread that runs an
+    asyncio event loop (use 'async for' there)."""
     if not hasattr(agen, "__anext__"):
         raise TypeError(f"agen_to_gen() needs an async iterator, not {type(agen).__name__}")
     return _agen_steps(agen)
 
 
 def _agen_steps(agen: Any) -> Generator[Any, Any, None]:
+    _refuse_on_a_loop_thread("agen_to_gen()", "'async for' over the generator")
     finished = False
     has_asend = hasattr(agen, "asend")
     try:
@@ -185,6 +189,7 @@ def _close_agen(agen: Any) -> None:
 
 @contextlib.contextmanager
 def _acm_bridge(acm: Any) -> Iterator[Any]:
+    _refuse_on_a_loop_thread("acm_to_cm()", "'async with' on the context manager")
     value = run_async_job(acm.__aenter__()).result()
     try:
         yield value
@@ -198,7 +203,8 @@ def _acm_bridge(acm: Any) -> Iterator[Any]:
 
 def acm_to_cm(acm: AbstractAsyncContextManager[T]) -> AbstractContextManager[T]:
     """Use an async context manager from sync code: `with acm_to_cm(session) as s: ...`;
-    __aenter__ and __aexit__ run on oneloop's loop."""
+    __aenter__ and __aexit__ run on oneloop's loop. Like async_to_sync, it raises RuntimeError
+    in a thread that runs an asyncio event loop (use 'async with' there)."""
     if not (hasattr(acm, "__aenter__") and hasattr(acm, "__aexit__")):
         raise TypeError(f"acm_to_cm() needs an async context manager, not {type(acm).__name__}")
     return _acm_bridge(acm)

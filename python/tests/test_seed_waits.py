@@ -143,3 +143,44 @@ def test_async_to_sync_from_plain_threads_works():
     for t in threads:
         t.join(10)
     assert sorted(results) == [1, 2, 3, 4]
+
+
+async def _three():
+    for i in range(3):
+        await asyncio.sleep(0)
+        yield i
+
+
+class _Resource:
+    entered = 0
+
+    async def __aenter__(self):
+        _Resource.entered += 1
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+def test_agen_to_gen_and_acm_to_cm_inside_asyncio_run_raise_a_clear_runtime_error():
+    async def main():
+        messages = []
+        with pytest.raises(RuntimeError, match="event loop") as info:
+            next(oneloop.agen_to_gen(_three()))
+        messages.append(str(info.value))
+        with pytest.raises(RuntimeError, match="event loop") as info:
+            with oneloop.acm_to_cm(_Resource()):
+                pass
+        messages.append(str(info.value))
+        return messages
+
+    entered_before = _Resource.entered
+    msgs = asyncio.run(main())
+    assert "agen_to_gen" in msgs[0] and "acm_to_cm" in msgs[1]
+    assert _Resource.entered == entered_before  # refused before anything ran
+
+
+def test_agen_to_gen_and_acm_to_cm_from_plain_threads_still_work():
+    assert list(oneloop.agen_to_gen(_three())) == [0, 1, 2]
+    with oneloop.acm_to_cm(_Resource()) as r:
+        assert isinstance(r, _Resource)
