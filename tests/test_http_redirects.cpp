@@ -192,33 +192,6 @@ TEST_CASE("C20 a followed response keeps its redirect history", "[http][redirect
     CHECK(over.status() == OL_EREDIRECTS);
 }
 
-TEST_CASE("C12 C20 a stream after redirects gets one head: the final hop's with its history",
-          "[http][redirect][stream]")
-{
-    FixtureServer fx;
-    HttpLoop L;
-    ol_job *job = nullptr;
-    REQUIRE(ol_http_job_new(&job, nullptr, fx.url("/redirect/2").c_str()) == OL_OK);
-    REQUIRE(ol_job_set_int(job, OL_HTTP_FOLLOW_REDIRECTS, 5) == OL_OK);
-    ol_iter *it = nullptr;
-    REQUIRE(ol_job_submit_iter(L.loop, job, 0, &it) == OL_OK);
-    ol_item *item = nullptr;
-    REQUIRE(ol_iter_next(it, &item, 20000) == OL_OK);
-    REQUIRE(ol_item_kind_get(item) == OL_ITEM_HEAD);
-    const ol_response *head = static_cast<const ol_response *>(ol_item_object(item));
-    CHECK(ol_response_status(head) == 200);
-    CHECK(ol_response_redirect_count(head) == 2);
-    ol_item_free(item);
-    std::string body;
-    while (ol_iter_next(it, &item, 20000) == OL_OK) {
-        CHECK(ol_item_kind_get(item) == OL_ITEM_DATA);
-        body.append(static_cast<const char *>(ol_item_data(item)), ol_item_size(item));
-        ol_item_free(item);
-    }
-    CHECK(body == "redirected");
-    ol_iter_close(it);
-}
-
 TEST_CASE("C20 reported URLs never carry the user name and password", "[http][redirect]")
 {
     FixtureServer fx;

@@ -182,8 +182,9 @@ TEST_CASE("C21 HTTP stream: size limit applies to streamed bodies", "[http][stre
     ol_iter_close(it);
 }
 
-TEST_CASE("C12 HTTP stream: after redirects, one head: the final one, with the effective URL",
-          "[http][stream]")
+TEST_CASE("C12 C20 HTTP stream: after redirects, one head: the final one, with the effective URL "
+          "and the redirect history",
+          "[http][stream][redirect]")
 {
     FixtureServer fx;
     HttpLoop L;
@@ -199,6 +200,7 @@ TEST_CASE("C12 HTTP stream: after redirects, one head: the final one, with the e
     CHECK(ol_response_status(head) == 200);
     CHECK(std::string(ol_response_effective_url(head)) == fx.url("/redirect/0"));
     CHECK(ol_response_header(head, "Location") == nullptr);
+    CHECK(ol_response_redirect_count(head) == 2);
     ol_item_free(item);
     std::string body;
     while (ol_iter_next(it, &item, 20000) == OL_OK) {
